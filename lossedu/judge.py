@@ -1,0 +1,351 @@
+"""The judge: is a learner's answer equal to the reference, and if not, what went wrong?
+
+Expressions are compared numerically first: both are evaluated on points drawn from every
+variable's domain, inside every region of a piecewise reference, just either side of each kink
+and exactly on it, where any value between the one-sided limits (the subdifferential of a
+convex loss) is accepted. A smooth answer that passes is then confirmed symbolically with SymPy
+under a time limit; a time-out gives ``undecided``, never ``incorrect``.
+
+Time limits. One check takes at most :data:`HARD_LIMIT` seconds. On the main thread (a notebook
+kernel, a script) the limit is an interval timer (``signal.setitimer`` + ``SIGALRM``) that
+interrupts the work. On any other thread the work runs in a daemon worker thread; when the
+limit passes the caller gets ``undecided`` and the worker is abandoned.
+
+Only expressions that passed :func:`lossedu.symbolic.to_expr` (the safe parser or ``vet``) are
+turned into NumPy functions with :func:`sympy.lambdify`.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import sympy as sp
+
+from lossedu import symbolic
+from lossedu.diagnose import diagnose, evaluate
+from lossedu.problems.spec import Variant
+from lossedu.problems.tables import dense_table, reference_exprs, reference_table
+from lossedu.result import CORRECT, INCORRECT, INVALID, UNATTEMPTED, UNDECIDED, Result
+
+HARD_LIMIT = 2.0       # seconds for one whole check
+SYMBOLIC_LIMIT = 1.0   # seconds for the symbolic confirmation of one expression
+
+_NONSMOOTH = (sp.Piecewise, sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min)
+
+
+class CheckTimeout(BaseException):
+    """Raised inside a check when its time is up (a BaseException, so no ``except Exception``
+    in SymPy or in a learner's function can swallow it)."""
+
+
+# ---------------------------------------------------------------------------- time limits
+_deadlines: list[float] = []
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise CheckTimeout()
+
+
+def _can_use_alarm() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`CheckTimeout` in the block after ``seconds`` (main thread only; nests).
+
+    Off the main thread this only records the deadline; :func:`bounded` enforces it there.
+    """
+    if not _can_use_alarm():
+        yield
+        return
+    now = time.monotonic()
+    outer = _deadlines[-1] if _deadlines else None
+    deadline = now + seconds if outer is None else min(now + seconds, outer)
+    previous = signal.signal(signal.SIGALRM, _on_alarm) if outer is None else None
+    _deadlines.append(deadline)
+    signal.setitimer(signal.ITIMER_REAL, max(deadline - now, 1e-4))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _deadlines.pop()
+        if outer is None:
+            signal.signal(signal.SIGALRM, previous)
+        else:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - time.monotonic(), 1e-4))
+
+
+def bounded(work: Callable[[], Result], seconds: float, on_timeout: Callable[[], Result]) -> Result:
+    """Run ``work()`` for at most ``seconds``; ``on_timeout()`` if it takes longer."""
+    if _can_use_alarm():
+        try:
+            with time_limit(seconds):
+                return work()
+        except CheckTimeout:
+            return on_timeout()
+    box: list[Any] = []
+
+    def run() -> None:
+        try:
+            box.append(work())
+        except BaseException as err:  # noqa: BLE001 - handed back to the caller below
+            box.append(err)
+
+    worker = threading.Thread(target=run, daemon=True, name="lossedu-check")
+    worker.start()
+    worker.join(seconds)
+    if not box:
+        return on_timeout()  # the worker is abandoned; it cannot block the caller
+    if isinstance(box[0], CheckTimeout):
+        return on_timeout()
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]
+
+
+# ---------------------------------------------------------------------------- entry points
+def judge(variant: Variant, answer: Any) -> Result:
+    """Judge ``answer`` to ``variant`` within :data:`HARD_LIMIT` seconds; never raises."""
+    pid = variant.id
+    if answer is None or answer is Ellipsis:
+        return Result(UNATTEMPTED, message="No answer yet: replace ... with your answer.", problem_id=pid)
+
+    def work() -> Result:
+        from lossedu.problems import functions, values
+
+        kind = variant.problem.kind
+        if kind == "expression":
+            return judge_expression(variant, answer)
+        if kind == "vector":
+            return judge_vector(variant, answer)
+        if kind == "steps":
+            return judge_steps(variant, answer, bounded_=False)
+        if kind == "value":
+            return values.judge_value(variant, answer)
+        if kind == "choice":
+            return values.judge_choice(variant, answer)
+        return functions.judge_function(variant, answer)
+
+    _prepare(variant)
+    return bounded(_guard(work, pid), HARD_LIMIT, lambda: _timeout(pid))
+
+
+def _prepare(variant: Variant) -> None:
+    """Build the answer-independent parts (bank, reference tables) before the clock starts."""
+    from lossedu.problems import functions, values  # noqa: F401 - imported for their cost
+
+    if variant.problem.kind in ("expression", "vector", "steps"):
+        reference_table(variant)
+    else:
+        variant.reference  # noqa: B018 - computed and cached
+
+
+def judge_steps(variant: Variant, steps: Any, bounded_: bool = True) -> Result:
+    """Judge a derivation: every step must equal the answer; report the first that does not."""
+    pid = variant.id
+    if steps is None or steps is Ellipsis:
+        return Result(UNATTEMPTED, message="No derivation yet: give a list of steps.", problem_id=pid)
+    if variant.problem.kind not in ("expression", "steps"):
+        return Result(INVALID, message=f"{pid} takes one answer, not a list of steps.", problem_id=pid)
+    if isinstance(steps, (str, sp.Basic)):
+        steps = [steps]
+    if not isinstance(steps, (list, tuple)) or not steps:
+        return Result(INVALID, message="Give the derivation as a non-empty list of expressions, "
+                      "one per step.", problem_id=pid)
+
+    def work() -> Result:
+        exprs, latexes = [], []
+        for k, step in enumerate(steps, start=1):
+            expr = read_expression(variant, step)
+            if isinstance(expr, str):
+                return Result(INVALID, message=f"Step {k}: {expr}", problem_id=pid,
+                              interpreted=" = ".join(latexes) or None, details={"step": k})
+            exprs.append(expr)
+            latexes.append(symbolic.latex(expr))
+        interpreted = " = ".join(latexes)
+        for k, expr in enumerate(exprs, start=1):
+            verdict = compare(variant, expr, 0)
+            if verdict.status != CORRECT:
+                text = f"Step {k} of {len(exprs)} is not equal to the answer: {verdict.message}"
+                return Result(verdict.status, 0.0, text, verdict.diagnosis, verdict.counterexample,
+                              interpreted, pid, {"step": k})
+        return Result(CORRECT, 1.0, f"All {len(exprs)} steps are correct.", interpreted=interpreted,
+                      problem_id=pid)
+
+    if not bounded_:
+        return work()
+    _prepare(variant)
+    return bounded(_guard(work, pid), HARD_LIMIT, lambda: _timeout(pid))
+
+
+def _guard(work: Callable[[], Result], pid: str) -> Callable[[], Result]:
+    def run() -> Result:
+        try:
+            return work()
+        except (CheckTimeout, KeyboardInterrupt):
+            raise
+        except Exception as err:  # noqa: BLE001 - a check never raises
+            return Result(UNDECIDED, message=f"The checker could not decide ({type(err).__name__}); "
+                          "your answer was not marked wrong.", problem_id=pid)
+    return run
+
+
+def _timeout(pid: str) -> Result:
+    return Result(UNDECIDED, message=f"The check took longer than {HARD_LIMIT:g} s and was stopped; "
+                  "your answer was not marked wrong. Try writing it in a simpler form.", problem_id=pid)
+
+
+# ---------------------------------------------------------------------------- reading answers
+def read_expression(variant: Variant, answer: Any) -> sp.Expr | str:
+    """The vetted SymPy expression of ``answer``, or a message saying why it cannot be read."""
+    variables = variant.problem.variables
+    if isinstance(answer, bool) or (callable(answer) and not isinstance(answer, sp.Basic)):
+        return (f"expected an expression such as {_example(variables)} (text or SymPy), "
+                f"got {type(answer).__name__}")
+    try:
+        expr = symbolic.to_expr(answer, variables)
+    except symbolic.ParseError as err:
+        return str(err)
+    except (ValueError, TypeError, AttributeError, RecursionError, OverflowError, MemoryError) as err:
+        return f"could not read the answer ({type(err).__name__})"
+    if not isinstance(expr, sp.Expr):
+        return f"expected an expression, got {type(expr).__name__}"
+    return expr
+
+
+def _example(variables: tuple[str, ...]) -> str:
+    return "'" + " - ".join(variables[::-1][:2]) + "'" if variables else "'1/2'"
+
+
+# ---------------------------------------------------------------------------- expressions
+def judge_expression(variant: Variant, answer: Any) -> Result:
+    """Judge one expression answer against the variant's reference."""
+    expr = read_expression(variant, answer)
+    if isinstance(expr, str):
+        return Result(INVALID, message=f"Could not read your answer: {expr}", problem_id=variant.id)
+    verdict = compare(variant, expr, 0)
+    return _with(verdict, interpreted=symbolic.latex(expr), problem_id=variant.id)
+
+
+def judge_vector(variant: Variant, answer: Any) -> Result:
+    """Judge a vector of expressions component by component (partial credit per component)."""
+    pid, names = variant.id, variant.problem.components
+    size = len(variant.reference)
+    if isinstance(answer, sp.MatrixBase):
+        answer = list(answer)
+    elif isinstance(answer, np.ndarray):
+        answer = answer.ravel().tolist() if answer.size <= 100 else None
+    if not isinstance(answer, (list, tuple)):
+        return Result(INVALID, message=f"Expected a list of {size} expressions "
+                      f"({', '.join(names)}), got {type(answer).__name__}.", problem_id=pid)
+    if len(answer) != size:
+        return Result(INCORRECT, message=f"Expected {size} components ({', '.join(names)}), "
+                      f"got {len(answer)}.", diagnosis="shape", problem_id=pid)
+    exprs = []
+    for k, item in enumerate(answer):
+        expr = read_expression(variant, item)
+        if isinstance(expr, str):
+            return Result(INVALID, message=f"Component {k + 1} ({names[k]}): {expr}", problem_id=pid)
+        exprs.append(expr)
+    interpreted = r"\left(" + ", ".join(symbolic.latex(e) for e in exprs) + r"\right)"
+    verdicts = [compare(variant, e, k) for k, e in enumerate(exprs)]
+    right = [v.status == CORRECT for v in verdicts]
+    if all(right):
+        return Result(CORRECT, 1.0, "Correct: every component matches.", interpreted=interpreted,
+                      problem_id=pid)
+    undecided = [k for k, v in enumerate(verdicts) if v.status == UNDECIDED]
+    wrong = [k for k, v in enumerate(verdicts) if v.status == INCORRECT]
+    score = sum(right) / size
+    if not wrong:
+        v = verdicts[undecided[0]]
+        return Result(UNDECIDED, score, f"Component {undecided[0] + 1}: {v.message}",
+                      interpreted=interpreted, problem_id=pid)
+    first = verdicts[wrong[0]]
+    listed = ", ".join(f"{k + 1} ({names[k]})" for k in wrong)
+    message = (f"{sum(right)} of {size} components are right; wrong: component {listed}. "
+               f"Component {wrong[0] + 1}: {first.message}")
+    counter = dict(first.counterexample or {}, component=names[wrong[0]])
+    return Result(INCORRECT, score, message, first.diagnosis, counter, interpreted, pid,
+                  {"wrong_components": [k + 1 for k in wrong]})
+
+
+def _with(result: Result, **changes: Any) -> Result:
+    return Result(**{**result.to_dict(), "details": result.details, **changes})
+
+
+def compare(variant: Variant, expr: sp.Expr, component: int) -> Result:
+    """Numeric comparison with component ``component`` of the reference, then symbolic proof."""
+    table = reference_table(variant)
+    sample = table.sample
+    got = evaluate(expr, variant.problem.variables, sample.points)
+    ok = table.accepts(component, got)
+    if not ok.all():
+        tag, message = diagnose(variant, table, component, got, ok)
+        counter = table.counterexample(component, got, ok)
+        return Result(INCORRECT, 0.0, message, tag, counter)
+    reference = reference_exprs(variant)[component]
+    proved = symbolic_equal(expr, reference, variant)
+    if proved is True:
+        return Result(CORRECT, 1.0, "Correct.", details={"confirmed": "symbolic"})
+    if proved == "timeout":
+        return Result(UNDECIDED, 0.0, f"Your answer agrees with the reference at {sample.size} "
+                      f"points, but proving it equal took longer than {SYMBOLIC_LIMIT:g} s. It was not "
+                      "marked wrong; simplifying it may help.")
+    dense = dense_table(variant)
+    got = evaluate(expr, variant.problem.variables, dense.sample.points)
+    ok = dense.accepts(component, got)
+    if not ok.all():
+        tag, message = diagnose(variant, dense, component, got, ok)
+        return Result(INCORRECT, 0.0, message, tag, dense.counterexample(component, got, ok))
+    return Result(CORRECT, 1.0, "Correct.", details={"confirmed": "numeric",
+                                                     "points": sample.size + dense.sample.size})
+
+
+# ---------------------------------------------------------------------------- symbolic proof
+def _discrete_cases(variant: Variant) -> list[dict[sp.Symbol, int]]:
+    """Every assignment of the label-like variables (y ∈ {0, 1}, one-hot y, ...)."""
+    cases: list[dict[sp.Symbol, int]] = [{}]
+    problem = variant.problem
+    onehot = [symbolic.SYMBOLS[v] for v in problem.variables if problem.domains[v] == "onehot"]
+    for var in problem.variables:
+        values = {"label01": (0, 1), "pm1": (-1, 1)}.get(problem.domains[var])
+        if values:
+            cases = [{**c, symbolic.SYMBOLS[var]: v} for c in cases for v in values]
+    if onehot:
+        cases = [{**c, **{s: int(i == j) for j, s in enumerate(onehot)}}
+                 for c in cases for i in range(len(onehot))]
+    return cases
+
+
+def _is_zero(d: sp.Expr, steps: tuple = (sp.cancel,)) -> bool | None:
+    if d == 0:
+        return True
+    for step in steps:
+        out = step(d)
+        if out == 0:
+            return True
+    return None
+
+
+def symbolic_equal(expr: sp.Expr, reference: sp.Expr, variant: Variant) -> bool | str | None:
+    """True if SymPy proves ``expr == reference`` on the domain, ``"timeout"`` if it ran out of
+    time, None if it could not decide (non-smooth answers are left to the numeric check)."""
+    if expr.has(*_NONSMOOTH) or reference.has(*_NONSMOOTH):
+        return None
+    try:
+        with time_limit(SYMBOLIC_LIMIT):
+            if _is_zero(expr - reference):
+                return True  # equal for every value, not only on the domain
+            for case in _discrete_cases(variant):
+                if _is_zero((expr - reference).xreplace(case), (sp.cancel, sp.simplify)) is not True:
+                    return None
+            return True
+    except CheckTimeout:
+        if not _deadlines or _deadlines[-1] > time.monotonic():
+            return "timeout"
+        raise  # the whole check is out of time
