@@ -151,15 +151,22 @@ def render_exercise(src: Path) -> str:
     return nbformat.writes(exercise_from_solution(nb, src.name)) + "\n"
 
 
-def generate(root: Path | None = None, check: bool = False) -> list[str]:
-    """Write (or, with ``check``, compare) every exercise notebook.
+def generate(root: Path | None = None, check: bool = False, only: list[str] | None = None) -> list[str]:
+    """Write (or, with ``check``, compare) every exercise notebook (or those named in ``only``).
 
     Returns the problems found: stale or missing exercises, and exercises without a solution.
     """
     root = Path(root or repo_root())
     problems: list[str] = []
     expected = set()
-    for src, dst in _pairs(root):
+    pairs = _pairs(root)
+    if only:
+        wanted = {Path(name).name for name in only}
+        unknown = wanted - {src.name for src, _ in pairs}
+        if unknown:
+            raise AuthoringError(f"no such solution notebook: {', '.join(sorted(unknown))}")
+        pairs = [(src, dst) for src, dst in pairs if src.name in wanted]
+    for src, dst in pairs:
         expected.add(dst.name)
         text = render_exercise(src)
         current = dst.read_text(encoding="utf-8") if dst.exists() else None
@@ -172,18 +179,23 @@ def generate(root: Path | None = None, check: bool = False) -> list[str]:
             dst.parent.mkdir(parents=True, exist_ok=True)
             dst.write_text(text, encoding="utf-8")
     for orphan in sorted((root / "exercises").glob("*.ipynb")):
-        if orphan.name not in expected:
+        if not only and orphan.name not in expected:
             problems.append(f"exercises/{orphan.name} has no solutions/{orphan.name}; delete it or add the solution")
     return problems
 
 
 def generate_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lossedu generate", description=__doc__.split("\n\n")[1])
+    parser = argparse.ArgumentParser(
+        prog="lossedu generate",
+        description="Build exercises/ from solutions/: solution regions become placeholders, "
+        "outputs are cleared. With --check, only report what is stale.",
+    )
     parser.add_argument("--check", action="store_true", help="only compare; exit 1 if exercises/ is stale")
     parser.add_argument("--root", type=Path, default=None, help="repository root (default: this checkout)")
+    parser.add_argument("notebooks", nargs="*", help="only these solution notebooks (default: all)")
     args = parser.parse_args(argv)
     try:
-        problems = generate(args.root, check=args.check)
+        problems = generate(args.root, check=args.check, only=args.notebooks)
     except AuthoringError as exc:
         print(f"lossedu generate: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,323 @@
+"""Run work in forked child processes with limits, and collect their JSON-line messages.
+
+The grading process is started once, imports NumPy, SymPy and lossedu, and then forks one child
+per submission, so a child starts warm in about a millisecond instead of booting a kernel. A
+sandboxed child
+
+* gets its own process group (killed as a whole at the end, grandchildren included),
+* runs in a fresh temporary directory, with stdin from ``/dev/null`` and stdout/stderr going to
+  files there whose size is capped (``RLIMIT_FSIZE``; the first bytes are kept for the report),
+* has ``RLIMIT_AS`` (its memory beyond the grader's own), ``RLIMIT_CPU``, ``RLIMIT_NOFILE`` and
+  ``RLIMIT_CORE`` set, process creation and signalling disabled, and, when the grader runs as
+  root, drops to the ``nobody`` user (so it cannot signal the grader nor create processes),
+* inherits no file descriptor of the grader except its own message pipe,
+* is killed with ``SIGKILL`` at the wall-time limit.
+
+The parent reads every child's pipe in one ``select`` loop; only JSON objects are accepted and
+their total size is capped. Nothing from the child is ever unpickled or executed.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import resource
+import selectors
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from lossedu.grading.confine import block_processes, can_drop_privileges, confine_writes, drop_privileges
+
+CHANNEL_FD = 199
+_READ_CHUNK = 1 << 16
+_POLL = 0.005
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandboxed child.
+
+    timeout : wall-clock seconds before the child is killed.
+    memory_mb : memory (address space) the child may add to the grader's own.
+    output_bytes : bytes of stdout and of stderr kept for the report.
+    message_bytes : total bytes of messages accepted from the child.
+    file_mb : size limit of any file the child writes (stdout/stderr included).
+    drop_privileges : when running as root, run the child as ``nobody``; the grader sets this
+        only when :func:`can_drop_privileges` says Python stays importable for ``nobody``.
+    """
+
+    timeout: float = 10.0
+    memory_mb: int = 1024
+    output_bytes: int = 20_000
+    message_bytes: int = 8_000_000
+    file_mb: int = 16
+    drop_privileges: bool = True
+
+
+@dataclass
+class ChildReport:
+    """What a finished child left behind."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    exit_code: int | None = None
+    signal: int | None = None
+    timed_out: bool = False
+    overflow: bool = False
+    bad_lines: int = 0
+    stdout: str = ""
+    stderr: str = ""
+    duration: float = 0.0
+
+
+# --------------------------------------------------------------------------- inside the child
+def _address_space() -> int:
+    with open("/proc/self/statm", encoding="ascii") as handle:
+        return int(handle.read().split()[0]) * resource.getpagesize()
+
+
+def _set_limits(limits: Limits) -> None:
+    cpu = int(limits.timeout) + 2
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    fsize = limits.file_mb * 2**20
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (CHANNEL_FD + 57, CHANNEL_FD + 57))
+    try:
+        memory = _address_space() + limits.memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    except (OSError, ValueError):  # pragma: no cover - no /proc
+        pass
+
+
+def _redirect_stdio(workdir: str) -> None:
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    for fd, name in ((1, "stdout.txt"), (2, "stderr.txt")):
+        handle = os.open(os.path.join(workdir, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(handle, fd)
+        os.close(handle)
+
+
+def _child_main(target: Callable[[int], None], write_fd: int, workdir: str | None, limits: Limits | None) -> None:
+    """Prepare the forked child and run ``target(CHANNEL_FD)``; never returns."""
+    code = 0
+    try:
+        os.setpgid(0, 0)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM, signal.SIGCHLD):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        if write_fd != CHANNEL_FD:
+            os.dup2(write_fd, CHANNEL_FD)
+        if workdir is not None:
+            _redirect_stdio(workdir)
+            os.chdir(workdir)
+        else:
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+        os.closerange(3, CHANNEL_FD)
+        os.closerange(CHANNEL_FD + 1, 65536)
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True, errors="backslashreplace")
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True, errors="backslashreplace")
+        if limits is not None:
+            _set_limits(limits)
+            if limits.drop_privileges and workdir is not None and os.geteuid() == 0:
+                drop_privileges(workdir)
+            block_processes()
+            if workdir is not None:
+                confine_writes(workdir)
+        target(CHANNEL_FD)
+    except BaseException:  # noqa: BLE001 - report and leave with a failure code
+        code = 70
+        try:
+            sys.stderr.write(traceback.format_exc()[-4000:])
+            sys.stderr.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+    os._exit(code)
+
+
+# --------------------------------------------------------------------------- in the parent
+@dataclass
+class _Running:
+    pid: int
+    fd: int | None
+    started: float
+    deadline: float
+    limits: Limits | None
+    workdir: str | None
+    on_done: Callable[[ChildReport], None]
+    buffer: bytearray = field(default_factory=bytearray)
+    report: ChildReport = field(default_factory=ChildReport)
+    received: int = 0
+
+
+@dataclass
+class _Task:
+    target: Callable[[int], None]
+    on_done: Callable[[ChildReport], None]
+    limits: Limits | None
+    timeout: float
+    priority: bool
+
+
+class Scheduler:
+    """Run up to ``jobs`` children at once; call ``on_done(report)`` in the parent as each ends.
+
+    ``submit(..., limits=Limits(...))`` runs ``target`` sandboxed; ``limits=None`` runs trusted
+    grader code (the judge) in a plain forked child with only a wall-time limit. Callbacks may
+    submit more work.
+    """
+
+    def __init__(self, jobs: int, workroot: str | None = None) -> None:
+        if jobs < 1:
+            raise ValueError(f"jobs must be at least 1, got {jobs}")
+        self.jobs = jobs
+        self.workroot = workroot
+        self.queue: list[_Task] = []
+        self.running: dict[int, _Running] = {}
+        self.selector = selectors.DefaultSelector()
+
+    def submit(self, target: Callable[[int], None], on_done: Callable[[ChildReport], None],
+               limits: Limits | None = None, timeout: float | None = None, priority: bool = False) -> None:
+        wall = limits.timeout if limits is not None else (timeout or 60.0)
+        task = _Task(target, on_done, limits, wall, priority)
+        if priority:
+            self.queue.insert(0, task)
+        else:
+            self.queue.append(task)
+
+    # ----------------------------------------------------------------- lifecycle
+    def _start(self, task: _Task) -> None:
+        workdir = tempfile.mkdtemp(prefix="lossedu-grade-", dir=self.workroot) if task.limits else None
+        read_fd, write_fd = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - measured through the child's messages
+            _child_main(task.target, write_fd, workdir, task.limits)
+        os.close(write_fd)
+        try:
+            os.setpgid(pid, pid)
+        except OSError:
+            pass
+        os.set_blocking(read_fd, False)
+        now = time.monotonic()
+        run = _Running(pid, read_fd, now, now + task.timeout, task.limits, workdir, task.on_done)
+        self.running[pid] = run
+        self.selector.register(read_fd, selectors.EVENT_READ, run)
+
+    def _read(self, run: _Running) -> None:
+        while run.fd is not None:
+            try:
+                chunk = os.read(run.fd, _READ_CHUNK)
+            except BlockingIOError:
+                return
+            if not chunk:
+                self._close_channel(run)
+                return
+            run.received += len(chunk)
+            cap = run.limits.message_bytes if run.limits else 64 * 2**20
+            if run.received > cap:
+                run.report.overflow = True
+                self._kill(run)
+                self._close_channel(run)
+                return
+            run.buffer += chunk
+            *lines, rest = run.buffer.split(b"\n")
+            run.buffer = bytearray(rest)
+            for line in lines:
+                self._accept(run, line)
+
+    def _accept(self, run: _Running, line: bytes) -> None:
+        try:
+            message = json.loads(line)
+        except (ValueError, RecursionError):
+            run.report.bad_lines += 1
+            return
+        if isinstance(message, dict) and isinstance(message.get("type"), str):
+            run.report.messages.append(message)
+        else:
+            run.report.bad_lines += 1
+
+    def _close_channel(self, run: _Running) -> None:
+        if run.fd is not None:
+            self.selector.unregister(run.fd)
+            os.close(run.fd)
+            run.fd = None
+
+    def _kill(self, run: _Running) -> None:
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(run.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def _reap(self, run: _Running, status: int) -> None:
+        self._read(run)  # what is left in the pipe
+        self._close_channel(run)
+        self._kill(run)  # grandchildren in the same process group
+        report = run.report
+        report.duration = time.monotonic() - run.started
+        if os.WIFEXITED(status):
+            report.exit_code = os.WEXITSTATUS(status)
+        elif os.WIFSIGNALED(status):
+            report.signal = os.WTERMSIG(status)
+        if run.workdir is not None:
+            report.stdout = _head(Path(run.workdir) / "stdout.txt", run.limits.output_bytes)
+            report.stderr = _head(Path(run.workdir) / "stderr.txt", run.limits.output_bytes)
+            shutil.rmtree(run.workdir, ignore_errors=True)
+        del self.running[run.pid]
+        run.on_done(report)
+
+    def _check_children(self) -> None:
+        now = time.monotonic()
+        for run in list(self.running.values()):
+            pid, status = os.waitpid(run.pid, os.WNOHANG)
+            if pid:
+                self._reap(run, status)
+            elif now >= run.deadline:
+                run.report.timed_out = True
+                self._kill(run)
+                _, status = os.waitpid(run.pid, 0)
+                self._reap(run, status)
+
+    def run(self) -> None:
+        """Work until the queue is empty and every child has been reaped."""
+        try:
+            while self.queue or self.running:
+                while self.queue and len(self.running) < self.jobs:
+                    self._start(self.queue.pop(0))
+                waits = [r.deadline for r in self.running.values()]
+                idle = any(r.fd is None for r in self.running.values())
+                timeout = _POLL if idle else max(0.0, min(waits, default=time.monotonic()) - time.monotonic())
+                for key, _ in self.selector.select(timeout=min(timeout, 0.25)):
+                    self._read(key.data)
+                self._check_children()
+        finally:
+            for run in list(self.running.values()):
+                self._kill(run)
+                os.waitpid(run.pid, 0)
+                self._close_channel(run)
+                if run.workdir:
+                    shutil.rmtree(run.workdir, ignore_errors=True)
+            self.running.clear()
+
+
+def _head(path: Path, limit: int) -> str:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError:
+        return ""
+    text = data[:limit].decode("utf-8", errors="replace")
+    return text + ("\n[... output truncated]" if len(data) > limit else "")
