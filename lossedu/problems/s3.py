@@ -6,6 +6,7 @@ import numpy as np
 from lossedu import derivations as D
 from lossedu.problems.spec import Kink, Mistake, Option, Problem, Region
 
+TITLE = "Margins and non-smooth losses"
 VALUE_TOL = (1e-3, 2e-3)
 
 
@@ -47,6 +48,32 @@ def _hinge_sampler(rng: np.random.Generator) -> dict:
 
 
 THREE_POINTS = r"$(y_1, s_1) = ({{y1}}, {{s1}})$, $(y_2, s_2) = ({{y2}}, {{s2}})$ and $(y_3, s_3) = ({{y3}}, {{s3}})$"
+
+
+# ---------------------------------------------------------------------------- six scored points
+def _scored(params: dict) -> dict:
+    """Margins, 0-1 losses and the catalogue's wrong risks for the six points of example.zero_one_risk."""
+    y, s = np.array(params["ys"], dtype=float), np.array(params["ss"], dtype=float)
+    margins = y * s
+    errors = (margins <= 0).astype(float)
+    table = ("| $i$ | " + " | ".join(str(k + 1) for k in range(len(y))) + " |\n|---|" + "---|" * len(y)
+             + "\n| $y_i$ | " + " | ".join(f"{int(v):+d}" for v in y)
+             + " |\n| $s_i$ | " + " | ".join(f"{v:g}" for v in s) + " |")
+    return {"table": table, "n": len(y), "k": int(errors.sum()), "risk": errors.mean(),
+            "margins_text": ", ".join(f"{v:g}" for v in margins + 0.0),
+            "errors_text": ", ".join(f"{v:g}" for v in errors),
+            "strict": float(np.mean(margins < 0)), "hinge_risk": float(np.maximum(0.0, 1.0 - margins).mean())}
+
+
+def _scored_sampler(rng: np.random.Generator) -> dict:
+    """Six points, one of them exactly on the boundary (s = 0), with a number of mistakes other than 3."""
+    while True:
+        ys = [int(v) for v in rng.choice([-1, 1], size=6)]
+        ss = [float(v) for v in rng.choice([-2.5, -1.2, -0.6, -0.3, 0.4, 0.8, 1.5, 2.2], size=6, replace=False)]
+        ss[int(rng.integers(0, 6))] = 0.0
+        mistakes = sum(y * s <= 0 for y, s in zip(ys, ss))
+        if mistakes not in (0, 3, 6):  # 3 of 6 would make accuracy and error rate equal
+            return {"ys": ys, "ss": ss}
 
 # ---------------------------------------------------------------------------- problems
 HINGE = Problem(
@@ -150,5 +177,92 @@ SURROGATE = Problem(
              "is a gap between the training loss and the metric we report.",
 )
 
-PROBLEMS = [HINGE, HINGE_EXAMPLE, HINGE_PRACTICE, SUPPORT, SURROGATE]
-EXERCISES = ["grad.hinge", "example.hinge", "practice.hinge", "choice.support_vectors", "choice.surrogate"]
+ZERO_ONE_RISK = Problem(
+    id="example.zero_one_risk", session=3, kind="value", title="The 0-1 risk from scores",
+    concepts=("zero-one", "margin", "empirical-risk"),
+    prompt=r"A classifier gives real scores $s_i$ to six examples with labels $y_i \in \{-1, +1\}$ and "
+           r"predicts $\mathrm{sign}(s_i)$:" "\n\n{{table}}\n\n"
+           r"With the 0-1 loss $L_{0\text{-}1}(y, s) = 1$ if $y s \le 0$ and $0$ if $y s > 0$, compute the "
+           r"empirical 0-1 risk $\frac1n \sum_i L_{0\text{-}1}(y_i, s_i)$ (a number).",
+    canonical={"ys": [1, 1, -1, -1, 1, -1], "ss": [2.0, -0.5, -3.0, 0.1, 0.0, 0.7]},
+    sampler=_scored_sampler, derive=_scored, tolerance=VALUE_TOL,
+    reference=lambda params: _scored(params)["risk"],
+    hints=("Compute each margin $y_i s_i$; its sign says whether the prediction is right.",
+           "A margin of exactly 0 sits on the decision boundary and counts as a mistake.",
+           "The margins are {{margins_text}}."),
+    solution=r"Margins $y_i s_i$: {{margins_text}}. 0-1 losses: {{errors_text}}. That is {{k}} mistakes "
+             r"in {{n}} examples, so the 0-1 risk (the error rate) is {{k}}/{{n}} $\approx$ {{risk:.4f}}. "
+             r"For comparison the average hinge loss is {{hinge_risk:.4f}}, an upper bound on it.",
+    mistakes=(
+        Mistake(lambda p: _scored(p)["strict"], "A score of exactly 0 sits on the decision boundary; "
+                "the 0-1 loss counts it as a mistake (y·s ≤ 0)."),
+        Mistake(lambda p: 1 - _scored(p)["risk"], "That is the accuracy, the share of right predictions; "
+                "the 0-1 risk is the share of mistakes."),
+        Mistake(lambda p: float(_scored(p)["k"]), "That is the number of mistakes; the risk is their "
+                "average over the n examples.", "factor"),
+        Mistake(lambda p: _scored(p)["hinge_risk"], "That is the average hinge loss max(0, 1 − y·s); the "
+                "0-1 loss only asks whether y·s > 0."),
+    ),
+)
+
+_KINK_SIGN = ("That set, [−1, 0], belongs to a positive label. Here y = −1: inside the margin the loss is "
+              "1 + s, with slope +1, and beyond it the slope is 0.")
+HINGE_KINK = Problem(
+    id="choice.hinge_kink", session=3, kind="choice", title="Subgradients at the kink",
+    concepts=("subgradients", "hinge", "differentiability"),
+    prompt=r"The hinge loss $L(s) = \max(0, 1 - y s)$ of an example with label $y = -1$ has a kink at "
+           r"$s = -1$ (margin $y s = 1$). Which set holds exactly the subgradients of $L$ at $s = -1$, "
+           r"i.e. the numbers $g$ with $L(s) \ge L(-1) + g\,(s + 1)$ for every $s$?" "\n\n"
+           r"- **a**: $\{0\}$" "\n" r"- **b**: $[-1, 0]$" "\n" r"- **c**: $[0, 1]$" "\n"
+           r"- **d**: $[-1, 1]$",
+    options=(
+        Option("a", "{0}", False, "0 is one valid subgradient (the one most libraries return), but not "
+               "the only one: at a kink every slope between the two one-sided slopes supports the graph."),
+        Option("b", "[-1, 0]", False, _KINK_SIGN),
+        Option("c", "[0, 1]", True, "For y = −1 the loss is 1 + s for s > −1 (slope +1) and 0 for "
+               "s < −1 (slope 0); every slope between the two, [0, 1], stays below the graph."),
+        Option("d", "[-1, 1]", False, "That is the subdifferential of |r| at 0. A line of slope −1 through "
+               "(−1, 0) rises above the flat part of the hinge to the left of the kink."),
+    ),
+    mistakes=(Mistake("b", _KINK_SIGN, "sign"),),
+    hints=("Write the loss for $y = -1$: $L(s) = \\max(0, 1 + s)$, and find its slope on each side of $s = -1$.",
+           "At a kink of a convex function the subgradients are all the numbers between the left and the "
+           "right slope."),
+    solution=r"**c**. With $y = -1$, $L(s) = \max(0, 1 + s)$: slope 0 to the left of $s = -1$ and $+1$ to "
+             r"the right. The subdifferential is the interval between them, $[0, 1]$; in general it is "
+             r"the interval between $-y$ and 0. Any member may be used in a subgradient step; `hinge_grad` "
+             "returns 0.",
+)
+
+METRIC_GAP = Problem(
+    id="choice.metric_gap", session=3, kind="choice", title="Loss falls, accuracy stands still",
+    concepts=("metric-gap", "surrogate", "zero-one"),
+    prompt="Logistic regression (cross-entropy from the logit) is trained on well separated data. From "
+           "step 10 on, the training accuracy stays at 0.99, while the training cross-entropy keeps "
+           "falling (0.155 → 0.077) and the weight norm ‖w‖ grows (1.4 → 4.4). What is going on?\n\n"
+           "- **a**: the optimiser is diverging: the learning rate is too large\n"
+           "- **b**: the later steps make right predictions more confident, which the loss rewards and "
+           "accuracy cannot see\n"
+           "- **c**: the accuracy must be computed wrongly, since a lower loss always means fewer mistakes\n"
+           "- **d**: the model is overfitting, so the test accuracy must be falling",
+    options=(
+        Option("a", "diverging", False, "A diverging run has a growing loss; here the loss falls steadily."),
+        Option("b", "more confident", True, "Cross-entropy still pays a little for every margin, so "
+               "making correct margins larger lowers it; accuracy only counts signs, which stopped "
+               "changing. On separable data this goes on as ‖w‖ → ∞."),
+        Option("c", "accuracy wrong", False, "The loss is a surrogate: it can fall without any prediction "
+               "changing sign, because it measures confidence too."),
+        Option("d", "overfitting", False, "Nothing here says so: growing confidence on separable data is "
+               "expected, and only held-out data could show overfitting."),
+    ),
+    hints=("Cross-entropy depends on the margin $y s$ itself; accuracy only on its sign.",
+           "What happens to the cross-entropy of an already correct example when its margin doubles?"),
+    solution="**b**. Accuracy is the 0-1 loss, a function of the sign of the margin only; cross-entropy "
+             "keeps decreasing as correct margins grow. The two numbers play different roles: we train "
+             "on the surrogate because it has gradients, and report the metric because it is what we "
+             "care about. Expect them to move differently.",
+)
+
+PROBLEMS = [ZERO_ONE_RISK, HINGE, HINGE_EXAMPLE, HINGE_PRACTICE, SUPPORT, HINGE_KINK, SURROGATE, METRIC_GAP]
+EXERCISES = ["example.zero_one_risk", "grad.hinge", "example.hinge", "practice.hinge", "choice.support_vectors",
+             "choice.hinge_kink", "choice.surrogate", "choice.metric_gap"]

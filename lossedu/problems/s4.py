@@ -1,10 +1,15 @@
 """Session 4 — designing losses: robustness, asymmetric costs, imbalance, smoothing, penalties."""
 from __future__ import annotations
 
+import numpy as np
+
 from lossedu import derivations as D
 from lossedu.problems.s1 import ABOVE, BELOW, TIE
 from lossedu.problems.s2 import SIGMA_PRIME
 from lossedu.problems.spec import Kink, Mistake, Option, Problem, Region
+
+TITLE = "Designing losses"
+VALUE_TOL = (1e-3, 2e-3)
 
 
 def residual_band(label: str, low: float, high: float) -> Region:
@@ -160,6 +165,166 @@ ROBUST_CHOICE = Problem(
              "by δ (and MAE's by 1), so outliers cannot take over.",
 )
 
-PROBLEMS = [HUBER, ASYMMETRIC, WEIGHTED_BCE, LABEL_SMOOTHING, L2_OBJECTIVE, ROBUST_CHOICE]
-EXERCISES = ["grad.huber", "grad.asymmetric_abs", "grad.weighted_bce_logit", "grad.label_smoothing_ce",
-             "grad.l2_objective", "choice.robustness"]
+# ---------------------------------------------------------------------------- class weights, K classes
+def _class_weight(params: dict) -> dict:
+    """Inverse-frequency weight w_c = n/(K n_c) of the example's class and its weighted cross-entropy."""
+    counts, z = np.array(params["counts"], dtype=float), np.array(params["z"], dtype=float)
+    c, n, k = params["c"] - 1, counts.sum(), len(counts)
+    log_p = z - (z.max() + np.log(np.exp(z - z.max()).sum()))
+    weights = n / (k * counts)
+    w_c, ce = weights[c], -log_p[c]
+    return {"n": int(n), "K": k, "n_c": int(counts[c]), "w_c": w_c, "ce": ce, "p_c": np.exp(log_p[c]),
+            "answer": np.array([w_c, w_c * ce]), "answer_loss": w_c * ce,
+            "weights_text": ", ".join(f"{v:.4g}" for v in weights),
+            "n1": int(counts[0]), "n2": int(counts[1]), "n3": int(counts[2]),
+            "z1": z[0], "z2": z[1], "z3": z[2],
+            "freq": np.array([counts[c] / n, counts[c] / n * ce]),
+            "inverse_only": np.array([1 / counts[c], ce / counts[c]]), "unweighted": np.array([w_c, ce])}
+
+
+def _class_weight_sampler(rng: np.random.Generator) -> dict:
+    counts = [[8, 3, 1], [6, 4, 2], [10, 4, 2], [9, 6, 3], [12, 6, 2], [15, 4, 1]][int(rng.integers(0, 6))]
+    return {"counts": [int(v) for v in rng.permutation(counts)], "c": int(rng.integers(1, 4)),
+            "z": [float(v) for v in rng.choice([-1.0, -0.5, 0.0, 0.5, 1.0, 2.0], size=3, replace=False)]}
+
+
+CLASS_WEIGHT = Problem(
+    id="example.class_weight", session=4, kind="value", title="Class weights for three classes",
+    concepts=("custom-loss-design", "nll"),
+    prompt=r"A training set has three classes with $n_1 = {{n1}}$, $n_2 = {{n2}}$ and $n_3 = {{n3}}$ examples. "
+           r"With inverse-frequency class weights $w_c = n / (K\,n_c)$ ($n$ examples, $K = 3$ classes), the "
+           r"weighted cross-entropy of an example of class $c$ is $L = -w_c \log \hat p_c$ with "
+           r"$\hat p = \mathrm{softmax}(z)$. One example of class $c = {{c}}$ has logits "
+           r"$z = ({{z1:g}}, {{z2:g}}, {{z3:g}})$. Give its weight $w_c$ and its weighted loss $L$ (a list of "
+           "two numbers).",
+    canonical={"counts": [8, 3, 1], "c": 3, "z": [1.0, 0.0, -1.0]},
+    sampler=_class_weight_sampler, derive=_class_weight, tolerance=VALUE_TOL,
+    reference=lambda params: _class_weight(params)["answer"],
+    hints=("Here $n = {{n}}$; a rare class gets a weight above 1, a frequent one below 1.",
+           "$-\\log \\hat p_c = \\log \\sum_j e^{z_j} - z_c$.",
+           "$w_c = {{n}}/(3 \\cdot {{n_c}})$ and $\\hat p_c = {{p_c:.4f}}$."),
+    solution=r"$n = {{n}}$, so the weights $n/(K n_c)$ are {{weights_text}}: every class carries the same "
+             r"total weight $n/K$. For class $c = {{c}}$, $w_c = {{w_c:.4g}}$. Softmax gives "
+             r"$\hat p_c = {{p_c:.4f}}$, so $-\log\hat p_c = {{ce:.4f}}$ and $L = {{w_c:.4g}} \times {{ce:.4f}}"
+             r" = {{answer_loss:.4f}}$. Extreme weights make the few rare examples dominate every gradient: "
+             "tune from this starting point.",
+    mistakes=(
+        Mistake(lambda p: _class_weight(p)["freq"], "That weight is the class frequency n_c/n, which favours "
+                "the frequent classes; imbalance calls for the inverse, n/(K·n_c)."),
+        Mistake(lambda p: _class_weight(p)["inverse_only"], "1/n_c has the right shape but the wrong scale: "
+                "multiply by n/K so that the weights average to 1 over the examples."),
+        Mistake(lambda p: _class_weight(p)["unweighted"], "The second number is the plain cross-entropy; "
+                "the weighted loss multiplies it by w_c."),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------- two tasks, one weight
+def _multitask(params: dict) -> dict:
+    """Both tasks' contributions λₖ ∂Lₖ/∂w at w0, and the catalogue's wrong versions."""
+    c, x, w0 = params["c"], params["x"], params["w0"]
+    lam1, lam2 = params["lam1"], params["lam2"]
+    r1, r2 = c * w0 * x - params["y1"], w0 * x - params["y2"]      # residuals of the two heads
+    g1, g2 = lam1 * r1 * c * x, lam2 * r2 * x
+    return {"r1": r1, "r2": r2, "g1": g1, "g2": g2, "grads": np.array([g1, g2]),
+            "ratio": abs(g1 / g2), "yhat1": c * w0 * x, "yhat2": w0 * x,
+            "no_c": np.array([lam1 * r1 * x, g2]), "no_x": np.array([lam1 * r1 * c, lam2 * r2]),
+            "no_lam": np.array([r1 * c * x, r2 * x]), "residuals": np.array([lam1 * r1, lam2 * r2])}
+
+
+def _multitask_sampler(rng: np.random.Generator) -> dict:
+    c = float(rng.choice([100.0, 1000.0]))
+    lam1, lam2 = [(0.5, 1.0), (1.0, 2.0), (2.0, 1.0), (1.0, 4.0)][int(rng.integers(0, 4))]
+    return {"c": c, "x": float(rng.choice([0.5, 1.5, 2.0, 3.0])), "w0": float(rng.choice([0.0, 0.5, 1.0])),
+            "y1": c * float(rng.choice([3.5, 4.0, 5.0, 6.0])), "y2": float(rng.choice([3.5, 4.0, 4.5, 5.0])),
+            "lam1": lam1, "lam2": lam2}
+
+
+MULTITASK = Problem(
+    id="example.multitask_grad", session=4, kind="value", title="Two tasks, one weight",
+    concepts=("custom-loss-design", "loss-function"),
+    prompt=r"A model with one weight $w$ computes a shared score $s = w x$ and two heads: a price in "
+           r"dollars, $\hat y_1 = {{c:g}}\,s$, and a rating in stars, $\hat y_2 = s$. It is trained on "
+           r"$L = \lambda_1 L_1 + \lambda_2 L_2$ with $L_1 = \tfrac12(\hat y_1 - y_1)^2$, "
+           r"$L_2 = \tfrac12(\hat y_2 - y_2)^2$, $\lambda_1 = {{lam1}}$ and $\lambda_2 = {{lam2}}$. For one "
+           r"example with $x = {{x}}$, $y_1 = {{y1:g}}$ dollars and $y_2 = {{y2}}$ stars, at $w = {{w0}}$, "
+           r"compute the two contributions to the gradient, "
+           r"$\big(\lambda_1\,\partial L_1/\partial w,\ \lambda_2\,\partial L_2/\partial w\big)$ "
+           "(a list of two numbers).",
+    canonical={"c": 1000.0, "x": 2.0, "w0": 0.5, "y1": 2000.0, "y2": 3.0, "lam1": 1.0, "lam2": 1.0},
+    sampler=_multitask_sampler, derive=_multitask, tolerance=VALUE_TOL,
+    reference=lambda params: _multitask(params)["grads"],
+    hints=("Chain rule for each task: "
+           "$\\partial L_k/\\partial w = (\\hat y_k - y_k)\\,\\partial \\hat y_k/\\partial w$.",
+           "$\\partial \\hat y_1/\\partial w = {{c:g}}\\,x$ and $\\partial \\hat y_2/\\partial w = x$.",
+           "The residuals are $\\hat y_1 - y_1 = {{r1:g}}$ and $\\hat y_2 - y_2 = {{r2:g}}$."),
+    solution=r"Predictions $\hat y_1 = {{yhat1:g}}$, $\hat y_2 = {{yhat2:g}}$. Task 1: "
+             r"$\lambda_1(\hat y_1 - y_1)\cdot {{c:g}}\,x = {{g1:.10g}}$; task 2: "
+             r"$\lambda_2(\hat y_2 - y_2)\,x = {{g2:.10g}}$. "
+             r"The price term is about {{ratio:,.0f}} times larger, so the update is essentially the price "
+             r"task's alone: with these weights the rating task is ignored. The scale of a loss enters its "
+             r"gradient; measuring the price in units of {{c:g}} dollars ($\lambda_1 = 1/{{c:g}}^2$) puts both "
+             "tasks on comparable scales, and only then does tuning λ express a trade-off.",
+    mistakes=(
+        Mistake(lambda p: _multitask(p)["no_c"], "Head 1 is ŷ₁ = c·w·x, so its derivative in w carries the "
+                "scale c as well as x: the chain rule multiplies the price residual by both.", "chain-rule"),
+        Mistake(lambda p: _multitask(p)["no_x"], "The shared score s = w·x has derivative x with respect to "
+                "w: multiply both contributions by it.", "chain-rule"),
+        Mistake(lambda p: _multitask(p)["residuals"], "Those are derivatives with respect to the predictions; "
+                "chain each back to w through its head."),
+        Mistake(lambda p: _multitask(p)["no_lam"], "Keep the task weights: task k contributes λₖ·∂Lₖ/∂w."),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------- L1: exact zeros
+def _soft(params: dict) -> dict:
+    """Minimisers of ½(w − a)² + λ|w| (soft threshold) and the catalogue's wrong versions."""
+    a, lam = np.array(params["a"], dtype=float), params["lam"]
+    w = np.sign(a) * np.maximum(np.abs(a) - lam, 0.0) + 0.0
+    out = {"w": w, "l2": a / (1 + lam), "no_clip": a - lam * np.sign(a), "shift": a - lam,
+           "a_text": ", ".join(f"{v:g}" for v in a), "w_text": ", ".join(f"{v:g}" for v in w)}
+    return {**out, **{f"a{i + 1}": a[i] for i in range(3)}}
+
+
+def _soft_sampler(rng: np.random.Generator) -> dict:
+    lam = float(rng.choice([0.5, 1.0, 1.5]))
+    big = [-(lam + float(rng.choice([0.3, 0.5, 1.0, 1.5]))), lam + float(rng.choice([0.2, 0.5, 1.0, 2.0]))]
+    small = float(rng.choice([-1.0, 1.0])) * round(lam * float(rng.choice([0.2, 0.4, 0.6, 0.8])), 2)
+    a = [big[0], small, big[1]]
+    return {"a": [a[i] for i in rng.permutation(3)], "lam": lam}
+
+
+L1_SOFT = Problem(
+    id="example.l1_soft_threshold", session=4, kind="value", title="L1 penalties give exact zeros",
+    concepts=("regularization", "subgradients"),
+    prompt=r"For one weight $w$, a number $a$ and $\lambda = {{lam}}$, the L1-regularized objective is "
+           r"$J(w) = \tfrac12 (w - a)^2 + \lambda |w|$. For each of $a = {{a1}}$, $a = {{a2}}$ and "
+           r"$a = {{a3}}$, find the minimiser $w^\star$ (a list of three numbers, in that order).",
+    canonical={"a": [-2.0, 0.4, 1.5], "lam": 0.5}, sampler=_soft_sampler, derive=_soft,
+    tolerance=VALUE_TOL, reference=lambda params: _soft(params)["w"],
+    hints=("$w^\\star$ is optimal when 0 is a subgradient of $J$ there: $0 \\in w - a + \\lambda\\,\\partial|w|$.",
+           "For $w \\ne 0$ the condition reads $w = a - \\lambda\\,\\mathrm{sign}(w)$; at $w = 0$ the "
+           "subgradient set of $J$ is $[-a - \\lambda, -a + \\lambda]$.",
+           "So $w^\\star = 0$ whenever $|a| \\le \\lambda$, and otherwise $a$ moves $\\lambda$ towards 0."),
+    solution=r"The minimiser is the soft threshold $w^\star = \mathrm{sign}(a)\max(|a| - \lambda, 0)$: "
+             r"for $a$ = {{a_text}} it is {{w_text}}. Where $|a| \le \lambda$ the subgradient set of $J$ "
+             r"at 0, $[-a - \lambda, -a + \lambda]$, contains 0, so $w^\star = 0$ exactly. The L2 penalty "
+             r"$\tfrac{\lambda}{2}w^2$ would give $a/(1 + \lambda)$ instead: smaller, but never 0.",
+    mistakes=(
+        Mistake(lambda p: _soft(p)["l2"], "That is the minimiser with the L2 penalty (λ/2)w², which shrinks "
+                "every weight but never to 0; the L1 penalty λ|w| behaves differently."),
+        Mistake(lambda p: _soft(p)["no_clip"], "a − λ·sign(a) is right only while it keeps the sign of a. "
+                "For |a| ≤ λ check the subgradient set of J at w = 0 instead."),
+        Mistake(lambda p: _soft(p)["shift"], "The penalty pulls towards 0 from both sides: its subgradient "
+                "is λ·sign(w), so a negative a moves up, not down."),
+        Mistake(lambda p: np.array(p["a"], dtype=float), "That is the minimiser without the penalty: the "
+                "term λ|w| has to be in the optimality condition."),
+    ),
+)
+
+PROBLEMS = [HUBER, ASYMMETRIC, WEIGHTED_BCE, CLASS_WEIGHT, LABEL_SMOOTHING, L2_OBJECTIVE, ROBUST_CHOICE,
+            MULTITASK, L1_SOFT]
+EXERCISES = ["grad.weighted_bce_logit", "example.class_weight", "grad.asymmetric_abs", "grad.label_smoothing_ce",
+             "grad.huber", "choice.robustness", "example.multitask_grad", "grad.l2_objective",
+             "example.l1_soft_threshold"]

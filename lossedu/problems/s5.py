@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import numpy as np
+import sympy as sp
 
 from lossedu.problems.spec import Mistake, Option, Problem
+from lossedu.symbolic import SYMBOLS, sigmoid
 
+TITLE = "Optimizing with losses"
 VALUE_TOL = (1e-3, 2e-3)
 
 
@@ -120,5 +123,192 @@ BATCH_CHOICE = Problem(
              "empirical risk in turn estimates the expected risk under the data distribution.",
 )
 
-PROBLEMS = [MINI, FULL, SGD, BATCH_CHOICE]
-EXERCISES = ["example.minibatch_grad", "example.fullbatch_grad", "example.sgd_step", "choice.minibatch"]
+# ---------------------------------------------------------------------------- a partition into batches
+def _partition_numbers(params: dict) -> dict:
+    """The three batch gradients of a partition, their average and the catalogue's wrong versions."""
+    x, y = _arrays(params)
+    per_example = (params["w0"] * x - y) * x
+    no_x = params["w0"] * x - y
+    parts = [np.array(b) - 1 for b in params["parts"]]
+    means = np.array([per_example[b].mean() for b in parts])
+    sums = np.array([per_example[b].sum() for b in parts])
+    over_n = sums / len(x)
+    no_x_means = np.array([no_x[b].mean() for b in parts])
+    text = ", ".join(f"$B_{k + 1} = \\{{ {', '.join(str(i) for i in b)} \\}}$" for k, b in enumerate(params["parts"]))
+    return {"table": _table(x, y), "parts_text": text, "terms_all": ", ".join(f"{v:g}" for v in per_example),
+            "answer": np.append(means, means.mean()), "full": per_example.mean(),
+            "g1": means[0], "g2": means[1], "g3": means[2], "avg": means.mean(),
+            "sums": np.append(sums, sums.mean()), "over_n": np.append(over_n, over_n.mean()),
+            "no_x": np.append(no_x_means, no_x_means.mean()), "total": np.append(means, means.sum())}
+
+
+def _partition_sampler(rng: np.random.Generator) -> dict:
+    params = _sampler(rng)
+    order = [int(v) for v in rng.permutation(np.arange(1, 7))]
+    parts = [sorted(order[k:k + 2]) for k in (0, 2, 4)]
+    return {"xs": params["xs"], "ys": params["ys"], "w0": params["w0"], "parts": parts}
+
+
+PARTITION = Problem(
+    id="example.partition_average", session=5, kind="value",
+    title="Batches of a partition average to the full gradient",
+    concepts=("batch-vs-per-sample", "empirical-risk"),
+    prompt=SETUP + r"One shuffled pass over the data splits it into three mini-batches of $m = 2$: "
+           r"{{parts_text}}. Compute the three mini-batch gradients "
+           r"$\hat g_{B} = \frac1m\sum_{i\in B}(w x_i - y_i)\,x_i$ and then their average. Answer with four "
+           r"numbers: $\hat g_{B_1}, \hat g_{B_2}, \hat g_{B_3}$ and the average. Compare the average with the "
+           "full-batch gradient.",
+    canonical={"xs": [1.0, 2.0, 3.0, -1.0, 0.5, 2.0], "ys": [2, 3, 5, -2, 1, 5], "w0": 1.0,
+               "parts": [[1, 4], [2, 5], [3, 6]]},
+    sampler=_partition_sampler, derive=_partition_numbers, tolerance=VALUE_TOL,
+    reference=lambda params: _partition_numbers(params)["answer"],
+    hints=("Per-example gradient: $(w x_i - y_i)\\,x_i$; compute all six first.",
+           "Each batch gradient is the mean of its two per-example gradients.",
+           "The per-example gradients are {{terms_all}}."),
+    solution=r"Per-example gradients: {{terms_all}}. Batch gradients: ${{g1:.4g}}$, ${{g2:.4g}}$, ${{g3:.4g}}$; "
+             r"their average is ${{avg:.4g}}$, exactly the full-batch gradient ${{full:.4g}}$. Each example "
+             r"lies in one batch and all batches have the same size, so averaging the batch means is "
+             r"averaging all per-example gradients: over one pass, mini-batch gradients are unbiased. "
+             "Each single batch gradient is still far from it: that is the noise of a step.",
+    mistakes=(
+        Mistake(lambda p: _partition_numbers(p)["sums"], "A batch gradient averages over its m = 2 "
+                "examples: divide each batch sum by 2.", "factor"),
+        Mistake(lambda p: _partition_numbers(p)["over_n"], "Divide each batch sum by the batch size m = 2, "
+                "not by the number of training examples.", "factor"),
+        Mistake(lambda p: _partition_numbers(p)["no_x"], "A chain-rule factor is missing: multiply each "
+                "residual by its xᵢ.", "chain-rule"),
+        Mistake(lambda p: _partition_numbers(p)["total"], "The last entry is the average of the three batch "
+                "gradients, not their sum."),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------- a confident mistake
+def _confident(params: dict) -> dict:
+    """∂L/∂z of cross-entropy, squared error and absolute error on p̂ = σ(z) for one example."""
+    y, z = params["y"], params["z"]
+    p = 1 / (1 + np.exp(-z))
+    dp = p * (1 - p)
+    grads = np.array([p - y, (p - y) * dp, np.sign(p - y) * dp])
+    return {"p": p, "dp": dp, "grads": grads, "ce": grads[0], "se": grads[1], "ae": grads[2],
+            "wrt_p": np.array([-y / p + (1 - y) / (1 - p), p - y, np.sign(p - y)]),
+            "losses": np.array([-(y * np.log(p) + (1 - y) * np.log(1 - p)), 0.5 * (p - y) ** 2, abs(p - y)]),
+            "ratio": abs(grads[0] / grads[1])}
+
+
+def _confident_sampler(rng: np.random.Generator) -> dict:
+    y = int(rng.integers(0, 2))
+    m = float(rng.choice([2.5, 3.0, 3.5, 4.0]))
+    return {"y": y, "z": -m if y == 1 else m}
+
+
+CONFIDENT = Problem(
+    id="example.confident_mistake", session=5, kind="value", title="Gradients on a confident mistake",
+    concepts=("nll", "mse", "mae", "differentiability"),
+    prompt=r"A binary classifier outputs a logit $z$ and the probability $\hat p = \sigma(z)$. One example "
+           r"has label $y = {{y}}$ and logit $z = {{z}}$: a confident mistake. Compute $\partial L/\partial z$ "
+           r"for three losses on this example: cross-entropy $-[y\log\hat p + (1-y)\log(1-\hat p)]$, squared "
+           r"error on the probability $\tfrac12(\hat p - y)^2$, and absolute error on the probability "
+           r"$|\hat p - y|$. Answer with three numbers in that order, to three significant digits.",
+    canonical={"y": 1, "z": -4.0}, sampler=_confident_sampler, derive=_confident, tolerance=(5e-3, 1e-5),
+    reference=lambda params: _confident(params)["grads"],
+    hints=("Chain rule: $\\partial L/\\partial z = \\partial L/\\partial\\hat p \\cdot \\sigma'(z)$ with "
+           "$\\sigma'(z) = \\hat p(1 - \\hat p)$.",
+           "For cross-entropy the product simplifies to $\\hat p - y$.",
+           "Here $\\hat p = {{p:.5f}}$ and $\\sigma'(z) = {{dp:.5f}}$."),
+    solution=r"$\hat p = {{p:.5f}}$, $\sigma'(z) = {{dp:.5f}}$. Cross-entropy: $\hat p - y = {{ce:.4g}}$. "
+             r"Squared error: $(\hat p - y)\,\sigma'(z) = {{se:.4g}}$. Absolute error: "
+             r"$\mathrm{sign}(\hat p - y)\,\sigma'(z) = {{ae:.4g}}$. Cross-entropy pulls about {{ratio:.0f}} "
+             r"times harder: its $-\log$ cancels the vanishing $\sigma'(z)$, so the worst mistakes still get "
+             "a full-size correction, while both errors on the probability barely learn from them.",
+    mistakes=(
+        Mistake(lambda p: _confident(p)["wrt_p"], "Those are derivatives with respect to p̂; chain them "
+                "through p̂ = σ(z) to get derivatives with respect to z.", "chain-rule"),
+        Mistake(lambda p: _confident(p)["losses"], "Those are the loss values; the question asks for their "
+                "derivatives with respect to z."),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------- a pairwise preference loss
+s, t = SYMBOLS["s"], SYMBOLS["t"]
+
+
+def preference_loss() -> sp.Expr:
+    """L(s, t) = −log σ(s − t): the preferred answer (score s) should outscore the other (score t)."""
+    return -sp.log(sigmoid(s - t))
+
+
+def preference_grad() -> sp.Expr:
+    """∂L/∂s = σ(s − t) − 1."""
+    return sigmoid(s - t) - 1
+
+
+PREFERENCE = Problem(
+    id="grad.pairwise_preference", session=5, kind="expression", title="A pairwise preference loss",
+    concepts=("nll", "custom-loss-design", "margin"),
+    prompt=r"A reward model scores two answers to the same question: $s$ for the one people preferred and "
+           r"$t$ for the other. It is trained with the pairwise loss $L(s, t) = -\log\sigma(s - t)$, the "
+           r"negative log-likelihood of the model $P(\text{preferred wins}) = \sigma(s - t)$, i.e. the "
+           r"logistic loss of the margin $s - t$. Enter $\partial L/\partial s$ in terms of `s` and `t` "
+           "(`sigmoid` and `exp` are available).",
+    variables=("s", "t"), domains={"s": "real", "t": "real"},
+    reference=lambda params: preference_grad(), swap=("s", "t"),
+    chain=("sigmoid(s - t)*(1 - sigmoid(s - t))",),
+    hints=("Write $u = s - t$; then $\\partial u/\\partial s = 1$.",
+           "$\\frac{d}{du}\\log\\sigma(u) = 1 - \\sigma(u)$.",
+           "Mind the minus sign in front of the log."),
+    solution=r"$\dfrac{\partial L}{\partial s} = -(1 - \sigma(s - t)) = \sigma(s - t) - 1$, which lies in "
+             r"$(-1, 0)$: gradient descent always raises $s$, hard when the pair is ranked the wrong way "
+             r"($s \ll t$, gradient near $-1$) and hardly at all once $s - t$ is large. By symmetry "
+             r"$\partial L/\partial t = 1 - \sigma(s - t)$. It is binary cross-entropy from a logit with "
+             r"$z = s - t$ and label 1.",
+    mistakes=(
+        Mistake("1 - sigmoid(s - t)", "That is the derivative with respect to t (or a flipped sign): "
+                "raising s must lower the loss, so ∂L/∂s is negative.", "sign"),
+        Mistake("sigmoid(s - t)", "The derivative of log σ(u) is 1 − σ(u), not σ(u): redo the outer step."),
+        Mistake("-1/sigmoid(s - t)", "You differentiated −log(·) but not the σ inside: multiply by "
+                "σ'(s − t) = σ(s − t)(1 − σ(s − t)).", "chain-rule"),
+        Mistake("-sigmoid(s - t)*(1 - sigmoid(s - t))", "That is −σ'(s − t): the derivative of log v is "
+                "1/v, so the σ'(s − t) from the inside still has to be divided by σ(s − t)."),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------- capstone: calibration vs margins
+CALIBRATION = Problem(
+    id="choice.calibration_vs_margin", session=5, kind="choice", title="Probabilities or margins?",
+    concepts=("nll", "hinge", "margin", "surrogate"),
+    prompt="The same linear classifier is trained twice on the same data: once with cross-entropy "
+           "(logistic loss), once with hinge loss. Downstream, a rule acts on probabilities: \"flag the "
+           "transaction when P(fraud | x) > 0.2\". Which statement is right?\n\n"
+           "- **a**: use the cross-entropy model: σ(s) estimates P(y = 1 | x), since cross-entropy is a "
+           "negative log-likelihood\n"
+           "- **b**: use either model: both are surrogates of the 0-1 loss, so σ(s) is equally calibrated\n"
+           "- **c**: use the hinge model: its scores stay near |s| ≈ 1, so σ(s) is never over-confident\n"
+           "- **d**: neither: a loss only places the decision boundary and gives the scores no meaning",
+    options=(
+        Option("a", "cross-entropy", True, "Cross-entropy is minimised in expectation by the true "
+               "conditional probability, so σ(s) estimates it (up to model fit). Hinge stops caring once "
+               "y·s ≥ 1 and its minimiser only gets the sign right; use it when a margin, not a probability, "
+               "is what you need."),
+        Option("b", "either", False, "Being a surrogate of the 0-1 loss says only that both get the sign "
+               "right; what the scores mean differs. The hinge scores pile up near ±1 whatever the true "
+               "probability is."),
+        Option("c", "hinge", False, "Scores near ±1 give σ(s) ≈ 0.27 or 0.73 whatever the true probability: "
+               "that is not calibration, just a fixed value."),
+        Option("d", "neither", False, "The loss decides what the model's output estimates: a negative "
+               "log-likelihood fits probabilities; that is what makes cross-entropy calibration-friendly."),
+    ),
+    hints=("Which of the two losses is a negative log-likelihood?",
+           "What does the hinge loss do to an example whose margin y·s is already above 1?"),
+    solution="**a**. Cross-entropy is the negative log-likelihood of a Bernoulli model, so its optimum "
+             "is σ(s) = P(y = 1 | x): probabilities you can threshold at 0.2. Hinge loss asks for margins "
+             "y·s ≥ 1 and ignores points beyond them, which gives large-margin boundaries but scores "
+             "that are not probabilities. What you optimise changes what you get.",
+)
+
+PROBLEMS = [MINI, FULL, SGD, BATCH_CHOICE, PARTITION, CONFIDENT, PREFERENCE, CALIBRATION]
+EXERCISES = ["example.fullbatch_grad", "example.minibatch_grad", "example.sgd_step", "example.partition_average",
+             "choice.minibatch", "example.confident_mistake", "grad.pairwise_preference",
+             "choice.calibration_vs_margin"]
