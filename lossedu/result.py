@@ -136,7 +136,7 @@ class Result:
         if self.problem_id:
             rows.append(f' <span style="color:#555">[{html.escape(self.problem_id)}]</span>')
         if self.interpreted:
-            rows.append(f'<div>interpreted as: $${html.escape(self.interpreted)}$$</div>')
+            rows.append(f'<div class="lossedu-interpreted">interpreted as: ${html.escape(self.interpreted)}$</div>')
         if self.message:
             rows.append(f"<div>{html.escape(self.message)}</div>")
         if self.diagnosis:

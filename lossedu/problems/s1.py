@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from lossedu import derivations as D
-from lossedu.problems.spec import Kink, Mistake, Problem, Region
+from lossedu.problems.spec import Kink, Mistake, Option, Problem, Region
 
+TITLE = "From error to objective"  # the exercise set's title, as in the lesson
 VALUE_TOL = (1e-3, 2e-3)  # hand-computed numbers: three decimals are enough
 
 
@@ -155,5 +156,192 @@ LINREG_GRAD_VALUE = Problem(
     ),
 )
 
-PROBLEMS = [MSE, MAE, LINREG_RISK_VALUE, LINREG_GRAD, LINREG_GRAD_VALUE]
-EXERCISES = ["grad.mse", "grad.mae", "example.linreg_risk", "grad.linreg_risk", "example.linreg_grad"]
+
+
+# ---------------------------------------------------------------------------- per-example and aggregate
+def _table_sampler(rng: np.random.Generator) -> dict:
+    """Four targets and predictions; one miss of 3 so the aggregate has a dominant example."""
+    ys = [int(v) for v in rng.integers(-2, 6, size=4)]
+    misses = [float(v) for v in rng.choice([-1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5], size=4)]
+    misses[int(rng.integers(0, 4))] = float(rng.choice([-3.0, 3.0]))
+    return {"ys": ys, "preds": [y + m for y, m in zip(ys, misses)]}
+
+
+def _table_numbers(params: dict) -> dict:
+    """Residuals, per-example losses, their sum and mean, the largest one and its share."""
+    r = np.asarray(params["preds"], float) - np.asarray(params["ys"], float)
+    losses_ = 0.5 * r**2
+    worst = int(np.argmax(losses_))
+    out = {f"r{i + 1}": float(v) for i, v in enumerate(r)}
+    out.update({f"L{i + 1}": float(v) for i, v in enumerate(losses_)})
+    out.update(total=float(losses_.sum()), risk=float(losses_.mean()), worst=worst + 1,
+               share=float(losses_[worst] / losses_.sum()), ys_text=_listed(params["ys"]),
+               preds_text=_listed(params["preds"]))
+    return out
+
+
+def _listed(values) -> str:
+    return ", ".join(f"{float(v):g}" for v in values)
+
+
+def _table_answer(params: dict, risk_of=np.mean, loss_of=lambda r: 0.5 * r**2) -> list[float]:
+    """[L1, L2, L3, L4, R]; ``risk_of`` and ``loss_of`` swapped out give the catalogued mistakes."""
+    r = np.asarray(params["preds"], float) - np.asarray(params["ys"], float)
+    per_example = loss_of(r)
+    return [float(v) for v in per_example] + [float(risk_of(per_example))]
+
+
+PER_EXAMPLE = Problem(
+    id="practice.per_example_risk", session=1, kind="value", title="Per-example losses and their average",
+    concepts=("per-example-vs-aggregate", "empirical-risk", "loss-function", "mse"),
+    prompt=r"A model predicted $\hat y = ({{preds_text}})$ for four training examples whose targets are "
+           r"$y = ({{ys_text}})$ (in this order). With the squared error $L = \tfrac12(\hat y - y)^2$, give the "
+           r"four per-example losses and the empirical risk, as a list `[L1, L2, L3, L4, R]`.",
+    reference=_table_answer, tolerance=VALUE_TOL,
+    canonical={"ys": [2, 3, 5, 4], "preds": [2.5, 2, 5, 7]}, sampler=_table_sampler, derive=_table_numbers,
+    hints=("Each example gets its own loss, computed from its own residual $r_i = \\hat y_i - y_i$.",
+           "The residuals are ${{r1}}, {{r2}}, {{r3}}, {{r4}}$; square each and halve it.",
+           "The empirical risk is the mean of the four losses, not their sum."),
+    solution=r"Residuals $r = ({{r1}}, {{r2}}, {{r3}}, {{r4}})$, so the losses $\tfrac12 r_i^2$ are "
+             r"${{L1}}, {{L2}}, {{L3}}, {{L4}}$. Their sum is ${{total}}$ and the empirical risk is the mean, "
+             r"$\hat R = {{total}}/4 = {{risk}}$. Example {{worst}} alone makes up {{share:.0%}} of the total: "
+             "with the squared error, one large miss can dominate the aggregate.",
+    mistakes=(
+        Mistake(lambda p: _table_answer(p, risk_of=np.sum), "The last entry is the sum of the losses; "
+                "the empirical risk averages them (divide by n = 4), so it does not grow with the "
+                "size of the dataset."),
+        Mistake(lambda p: _table_answer(p, loss_of=lambda r: r**2), "Every entry is twice too large: "
+                "the squared error here carries a ½.", "factor"),
+        Mistake(lambda p: _table_answer(p, loss_of=np.abs), "Those are absolute errors |ŷ − y|; "
+                "this question uses the squared error ½(ŷ − y)²."),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------- expected risk
+def _mc_sampler(rng: np.random.Generator) -> dict:
+    k = int(rng.choice([2, 4, 5, 10]))
+    n0 = int(rng.choice([50, 100, 200, 400]))
+    return {"n0": n0, "se0": float(rng.choice([0.08, 0.12, 0.2, 0.3, 0.5])), "n1": n0 * k * k}
+
+
+def _mc_numbers(params: dict) -> dict:
+    ratio = params["n1"] / params["n0"]
+    return {"ratio": ratio, "root": float(np.sqrt(ratio)), "se1": params["se0"] / np.sqrt(ratio)}
+
+
+MONTE_CARLO = Problem(
+    id="practice.monte_carlo_risk", session=1, kind="value", title="Expected risk by Monte Carlo",
+    concepts=("expected-risk", "empirical-risk", "erm"),
+    prompt=r"The expected risk $R(w) = \mathbb E[L(y, f(x; w))]$ of a fixed model cannot be computed "
+           r"for real data, so you estimate it by the average loss on $n$ fresh examples drawn from the "
+           r"data distribution. With $n = {{n0}}$ examples the estimate typically misses $R(w)$ by "
+           r"${{se0}}$ (its standard error). About how far off is it with $n = {{n1}}$ fresh examples? "
+           "(a number, three significant digits)",
+    reference=lambda params: _mc_numbers(params)["se1"], tolerance=(1e-2, 1e-5),
+    canonical={"n0": 100, "se0": 0.05, "n1": 10_000}, sampler=_mc_sampler, derive=_mc_numbers,
+    hints=("The estimate is an average of $n$ independent losses. How does the variance of an average "
+           "depend on $n$?",
+           "Its variance is $\\operatorname{Var}(L)/n$; the standard error is the square root of that.",
+           "$n$ grows by a factor {{ratio:g}} here, so the standard error shrinks by $\\sqrt{ {{ratio:g}} }$."),
+    solution=r"The average of $n$ independent losses is an unbiased estimate of $R(w)$ with variance "
+             r"$\operatorname{Var}(L)/n$, so its standard error falls like $1/\sqrt n$. Going from "
+             r"${{n0}}$ to ${{n1}}$ examples ({{ratio:g}} times more) divides it by "
+             r"$\sqrt{ {{ratio:g}} } = {{root:g}}$: about ${{se1:.3g}}$. The empirical risk on the *training* "
+             "set is a different matter: the parameters were chosen to make it small, so it tends to "
+             "underestimate $R$.",
+    mistakes=(
+        Mistake(lambda p: p["se0"] * p["n0"] / p["n1"], "That scales the error like 1/n. The variance "
+                "of an average falls like 1/n; its standard error, the square root, like 1/√n."),
+        Mistake(lambda p: p["se0"], "More fresh examples do make the estimate more precise: it is an "
+                "average of n independent losses."),
+        Mistake(lambda p: p["se0"] * np.sqrt(p["n1"] / p["n0"]), "The ratio is upside down: with more "
+                "examples the error shrinks."),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------- robustness
+def _outlier_sampler(rng: np.random.Generator) -> dict:
+    centre = int(rng.integers(1, 6))
+    offsets = rng.choice([-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3], size=4, replace=False)
+    clean = [round(centre + float(o), 1) for o in offsets]
+    return {"targets": clean + [float(centre + rng.choice([25, 30, 40, 45]))]}
+
+
+def _outlier_numbers(params: dict) -> dict:
+    t = np.asarray(params["targets"], float)
+    return {"mean": float(t.mean()), "median": float(np.median(t)), "clean_mean": float(t[:-1].mean()),
+            "total": float(t.sum()), "sorted": _listed(np.sort(t)), "targets_text": _listed(t)}
+
+
+OUTLIER = Problem(
+    id="practice.outlier_fit", session=1, kind="value", title="Mean or median: a constant fit with an outlier",
+    concepts=("robustness", "mse", "mae", "erm"),
+    prompt=r"Five readings $y = ({{targets_text}})$; the last one went badly wrong. Fit the constant model "
+           r"$\hat y = c$ by empirical risk minimisation, once with the squared error $\tfrac12(c - y)^2$ "
+           r"and once with the absolute error $|c - y|$. Give the two minimisers as a list "
+           r"`[c_MSE, c_MAE]`.",
+    reference=lambda params: [_outlier_numbers(params)["mean"], _outlier_numbers(params)["median"]],
+    tolerance=VALUE_TOL, canonical={"targets": [2.1, 1.9, 2.0, 2.2, 50.0]}, sampler=_outlier_sampler,
+    derive=_outlier_numbers,
+    hints=("Set the derivative of each risk with respect to $c$ to zero (a subgradient containing 0 for "
+           "the absolute error).",
+           "$\\frac{d}{dc} \\frac1n\\sum_i \\tfrac12(c - y_i)^2 = c - \\bar y$; a subgradient of "
+           "$\\frac1n\\sum_i |c - y_i|$ is (#points below $c$ − #points above $c$)/n.",
+           "One minimiser is the mean of all five readings, the other the middle one after sorting."),
+    solution=r"Squared error: $\frac{d}{dc}\hat R = c - \bar y = 0$ gives the **mean**, "
+             r"${{total:g}}/5 = {{mean:.3f}}$, dragged far from the four good readings by the outlier. "
+             r"Absolute error: 0 is a subgradient where as many points lie below $c$ as above, the "
+             r"**median**: sorted $({{sorted}})$, so $c = {{median:g}}$. The outlier only counts as "
+             "\"one point above\", however far away it is: that is robustness.",
+    mistakes=(
+        Mistake(lambda p: [_outlier_numbers(p)["median"], _outlier_numbers(p)["mean"]], "Swapped: the "
+                "squared error is minimised by the mean, the absolute error by the median."),
+        Mistake(lambda p: [_outlier_numbers(p)["median"], _outlier_numbers(p)["median"]], "The squared "
+                "error does not ignore the outlier: its minimiser makes the residuals sum to zero, so a "
+                "far-away point pulls it along."),
+        Mistake(lambda p: [_outlier_numbers(p)["mean"], _outlier_numbers(p)["mean"]], "The absolute "
+                "error is minimised where as many points lie below c as above it, which is not the mean "
+                "here."),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------- loss versus metric
+METRIC = Problem(
+    id="choice.loss_vs_metric", session=1, kind="choice", title="A loss is not a metric",
+    concepts=("metric-gap", "loss-function", "differentiability"),
+    prompt="A regression model $\\hat y = w x$ is evaluated by the share of predictions within 0.5 of "
+           "the target. Why is it trained by minimising the squared-error risk instead of maximising "
+           "that metric directly?\n\n"
+           "- **a**: the metric cannot be computed on the training set\n"
+           "- **b**: as a function of $w$ the metric is a step function: its derivative is 0 almost "
+           "everywhere, so gradient descent gets no signal from it\n"
+           "- **c**: the model with the smallest squared-error risk always has the best metric\n"
+           "- **d**: the metric is unbounded, so it has no maximum",
+    options=(
+        Option("a", "cannot be computed", False, "It can: count the training predictions within 0.5. "
+               "Computing it is easy; optimising it is the problem."),
+        Option("b", "step function", True, "A small change of w changes the metric only when a "
+               "prediction crosses the 0.5 band, so its gradient is 0 almost everywhere. The squared "
+               "error changes smoothly with w and says which way to move."),
+        Option("c", "same winner", False, "Not always: predictions all off by 0.6 have a smaller squared "
+               "error than three exact ones plus one off by 2, but the metric prefers the second model. "
+               "The loss is a surrogate, not the metric."),
+        Option("d", "unbounded", False, "The metric is a share, between 0 and 1. Its trouble is that it "
+               "is flat between jumps."),
+    ),
+    hints=("Imagine moving $w$ by a tiny amount. When does the metric change at all?",
+           "What does gradient descent do where the derivative is zero?"),
+    solution="**b**. The metric counts predictions inside a band, so it jumps when one crosses the edge and "
+             "is flat in between: its derivative is 0 or undefined, and gradient descent would never "
+             "move. We train on a loss that changes smoothly with the parameters and report the metric; "
+             "the two can even disagree on which of two models is better.",
+)
+
+PROBLEMS = [MSE, MAE, LINREG_RISK_VALUE, LINREG_GRAD, LINREG_GRAD_VALUE, PER_EXAMPLE, MONTE_CARLO, OUTLIER,
+            METRIC]
+EXERCISES = ["grad.mse", "grad.mae", "example.linreg_risk", "grad.linreg_risk", "example.linreg_grad",
+             "practice.per_example_risk", "practice.monte_carlo_risk", "practice.outlier_fit",
+             "choice.loss_vs_metric"]

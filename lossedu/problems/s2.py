@@ -5,8 +5,10 @@ import numpy as np
 
 from lossedu import derivations as D
 from lossedu import losses
+from lossedu.problems.functions import CALL_KEY, FD_STEP
 from lossedu.problems.spec import Mistake, Option, Problem
 
+TITLE = "Probabilistic classification"  # the exercise set's title, as in the lesson
 VALUE_TOL = (1e-3, 2e-3)
 SIGMA_PRIME = "sigmoid(z)*(1 - sigmoid(z))"
 
@@ -62,6 +64,33 @@ def _softmax_inputs(params: dict, rng: np.random.Generator) -> list[dict[str, np
         {"y": np.array([2, 0, 1]), "z": np.array([[800.0, 0.0, -800.0], [-800.0, 800.0, 0.0],
                                                   [0.0, 0.0, 800.0]])},
     ]
+
+
+def _grad_pair_inputs(params: dict, rng: np.random.Generator) -> list[dict]:
+    """Calls for a pair (loss_fn, grad_fn); ``CALL_KEY`` names the function each one is for.
+
+    The gradient at ordinary logits, at z = 0 and at ±800; the loss at ±800; and at six moderate
+    points z the loss at z − h, z, z + h next to the gradient at z, for finite differences of the
+    learner's own loss.
+    """
+    y_fd = np.array([0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+    z_fd = np.round(rng.uniform(-4.0, 4.0, size=6), 3)
+    y_big = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0])
+    z_big = np.array([800.0, -800.0, -800.0, 800.0, 40.0, -40.0])
+    return [
+        {CALL_KEY: "grad", "y": rng.integers(0, 2, size=6).astype(float), "z": rng.normal(0.0, 3.0, size=6)},
+        {CALL_KEY: "grad", "y": np.array([1.0, 0.0]), "z": np.array([0.0, 0.0])},
+        {CALL_KEY: "grad", "y": y_fd, "z": z_fd},
+        {CALL_KEY: "loss", "y": y_fd, "z": z_fd},
+        {CALL_KEY: "loss", "y": y_fd, "z": z_fd + FD_STEP},
+        {CALL_KEY: "loss", "y": y_fd, "z": z_fd - FD_STEP},
+        {CALL_KEY: "grad", "y": y_big, "z": z_big},
+        {CALL_KEY: "loss", "y": y_big, "z": z_big},
+    ]
+
+
+def _sig(z: np.ndarray) -> np.ndarray:
+    return losses.sigmoid(z)
 
 
 # ---------------------------------------------------------------------------- problems
@@ -233,7 +262,83 @@ NLL_CHOICE = Problem(
              "absolute error the Laplace NLL.",
 )
 
+IMPL_BCE_GRAD = Problem(
+    id="impl.bce_with_logits_grad", session=2, kind="function", title="A gradient checked against your own loss",
+    concepts=("nll", "differentiability", "loss-function"),
+    prompt=r"Write two functions of arrays `y` (labels 0/1, shape (n,)) and `z` (logits, shape (n,)):"
+           "\n\n- `my_loss(y, z)`: the per-example binary cross-entropy from logits, shape (n,) (your "
+           "stable function of the stable-BCE question will do);\n- `my_grad(y, z)`: its derivative "
+           r"$\partial L/\partial z$ for each example, shape (n,)."
+           "\n\nPass them together, as one pair: `check((my_loss, my_grad))`. The checker compares "
+           "`my_grad` with the true gradient *and* with central finite differences "
+           r"$(L(z + h) - L(z - h))/2h$ of *your own* `my_loss`, so it can tell a wrong derivative "
+           "from a wrong loss. Both functions must stay finite and warning-free for logits as large "
+           "as ±800.",
+    signature="a pair (loss_fn, grad_fn): loss_fn(y, z) -> array (n,), grad_fn(y, z) -> array (n,)",
+    components=("binary cross-entropy from logits", "its derivative dL/dz"),
+    reference=lambda params: (losses.bce_with_logits, losses.bce_with_logits_grad),
+    inputs=_grad_pair_inputs, tolerance=(1e-6, 1e-8),
+    hints=("You derived $\\partial L/\\partial z$ earlier in this set; the work here is computing "
+           "$\\sigma(z)$ without overflow.",
+           "`1/(1 + np.exp(-z))` overflows at $z = -800$ ($e^{800}$). Since "
+           "$\\log(1 + e^{-z})$ = `np.logaddexp(0, -z)` is stable, so is "
+           "$\\sigma(z) = \\exp(-\\log(1 + e^{-z}))$.",
+           "`my_grad` can be `np.exp(-np.logaddexp(0.0, -z)) - y`; `my_loss` can be "
+           "`np.logaddexp(0.0, z) - y * z`."),
+    solution="$L = \\log(1 + e^{z}) - y z$, so $\\partial L/\\partial z = \\sigma(z) - y$. Both parts are "
+             "computed from `np.logaddexp`, which never exponentiates a large positive number:\n\n"
+             "```python\ndef my_loss(y, z):\n    return np.logaddexp(0.0, z) - y * z\n\n"
+             "def my_grad(y, z):\n    return np.exp(-np.logaddexp(0.0, -z)) - y\n```\n\n"
+             "The check differentiates your loss numerically, $(L(z+h) - L(z-h))/2h$ with $h = 10^{-5}$: "
+             "a gradient that agrees with it is at least the derivative of *something*; if it also "
+             "equals $\\sigma(z) - y$, that something is the cross-entropy.",
+    mistakes=(
+        Mistake(lambda p: lambda y, z: y - _sig(z), "The sign is flipped: raising z must lower the loss "
+                "when y = 1, so the gradient is negative there.", "sign"),
+        Mistake(lambda p: lambda y, z: _sig(z) * (1 - _sig(z)), "That is ∂p̂/∂z alone; the chain rule "
+                "multiplies it by ∂L/∂p̂.", "chain-rule"),
+        Mistake(lambda p: lambda y, z: -(y / _sig(z) - (1 - y) / (1 - _sig(z))), "That is ∂L/∂p̂; "
+                "multiply by ∂p̂/∂z = σ(z)(1 − σ(z)) to differentiate with respect to the logit.",
+                "chain-rule"),
+        Mistake(lambda p: lambda y, z: (_sig(z) - y) * _sig(z) * (1 - _sig(z)), "That is the gradient "
+                "of the squared error on the probability, ½(σ(z) − y)², not of the cross-entropy."),
+    ),
+)
+
+OUTPUT_TYPE_CHOICE = Problem(
+    id="choice.output_type", session=2, kind="choice", title="A loss that fits the output",
+    concepts=("loss-function", "mse", "nll"),
+    prompt="A classifier outputs a logit $z = w x + b$ for labels $y \\in \\{0, 1\\}$, and a colleague "
+           "trains it by minimising the squared error $\\tfrac12 (z - y)^2$ on the logit. You add more "
+           "positive examples far from the boundary, which the model already classifies correctly. "
+           "What happens?\n\n"
+           "- **a**: nothing changes: any loss that is zero at the right answer gives the same classifier\n"
+           "- **b**: the new easy points have large residuals $z - y$, so they pull the fit and move the "
+           "decision boundary; and $z$ is not a probability\n"
+           "- **c**: the loss overflows for the far-away points\n"
+           "- **d**: the gradient vanishes on the new points, so they are ignored",
+    options=(
+        Option("a", "nothing changes", False, "Losses with the same zero can have very different "
+               "minimisers: the loss decides how much each mistake, and each easy point, counts."),
+        Option("b", "easy points pull the fit", True, "The squared error wants z = 1 exactly, so a "
+               "confidently right point with z = 8 is 'wrong by 7' and drags w toward it. "
+               "Cross-entropy from logits has gradient σ(z) − y ≈ 0 there and ignores it."),
+        Option("c", "overflow", False, "½(z − y)² is a polynomial: nothing overflows. The trouble is "
+               "the model, not the arithmetic."),
+        Option("d", "vanishing gradient", False, "On the raw logit the gradient is z − y, large for far "
+               "points. A vanishing gradient is the failure of ½(σ(z) − y)², the squared error on the "
+               "probability, when the model is confidently wrong."),
+    ),
+    hints=("Write the gradient of ½(z − y)² with respect to z at a positive point with z = 8.",
+           "Compare with the cross-entropy gradient σ(z) − y at the same point."),
+    solution="**b**. With $y = 1$ and $z = 8$ the squared-error gradient is $z - y = 7$: the point is "
+             "treated as a large error although it is classified correctly, so it moves the boundary. "
+             "Cross-entropy from logits gives $\\sigma(8) - 1 \\approx -0.0003$ there. Pick the loss "
+             "from the output type: logits call for cross-entropy from logits.",
+)
+
 PROBLEMS = [BCE_PROB, BCE_LOGIT, BCE_EXAMPLE, SOFTMAX_CE, SOFTMAX_EXAMPLE, IMPL_BCE, IMPL_SOFTMAX,
-            NLL_CHOICE]
+            NLL_CHOICE, IMPL_BCE_GRAD, OUTPUT_TYPE_CHOICE]
 EXERCISES = ["grad.bce_prob", "grad.bce_logit", "example.bce_logit", "grad.softmax_ce",
-             "example.softmax_ce", "impl.bce_with_logits", "impl.softmax_cross_entropy", "choice.nll"]
+             "example.softmax_ce", "impl.bce_with_logits", "impl.softmax_cross_entropy", "choice.nll",
+             "impl.bce_with_logits_grad", "choice.output_type"]
