@@ -3,9 +3,13 @@
     python benchmarks/bench_grading.py            # N = 200 and N = 1000
     python benchmarks/bench_grading.py 300 --jobs 2
 
-The class is generated from ``solutions/01_*.ipynb`` when it exists (else from a built-in session-1
-template): 75 % honest, 20 % with wrong answers (a flipped sign, a missing factor), 5 % hostile
-(an endless loop, a memory bomb, ``os._exit``, corrupt JSON, a fork bomb, a flood of output).
+The class is generated from the course's real solution notebooks, ``solutions/01_*.ipynb`` and
+``solutions/02_*.ipynb`` (one notebook per submission, the two sessions alternating; graded as
+sessions 1 and 2), with the setup call in homework mode as in a released notebook. 75 % hand in
+the solution as it is; 20 % with one wrong answer (a flipped sign, a classmate's number typed in,
+an unstable implementation, a wrong pair gradient, an implementation that calls
+``lossedu.losses``); 5 % are hostile (an endless loop, a memory bomb, ``os._exit``, corrupt JSON,
+a fork bomb, a flood of output).
 """
 from __future__ import annotations
 
@@ -20,69 +24,103 @@ import random  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections import Counter  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = [
-    "import lossedu\nex = lossedu.session(1, homework=True)",
-    "ex.q1.check('yhat - y')",
-    "import sympy\nY, YHAT = sympy.symbols('y yhat', real=True)\nex.q2.check(sympy.sign(YHAT - Y))",
-    "p = ex.q3.params\nr1, r2 = p['w0'] * p['x1'] - p['y1'], p['w0'] * p['x2'] - p['y2']\n"
-    "ex.q3.check((0.5 * r1**2 + 0.5 * r2**2) / 2)",
-    "import sympy\np = ex.q4.params\nw = sympy.Symbol('w')\n"
-    "ex.q4.check(((w * p['x1'] - p['y1']) * p['x1'] + (w * p['x2'] - p['y2']) * p['x2']) / 2)",
-    "p = ex.q5.params\nr1, r2 = p['w0'] * p['x1'] - p['y1'], p['w0'] * p['x2'] - p['y2']\n"
-    "ex.q5.check((r1 * p['x1'] + r2 * p['x2']) / 2)",
+SESSIONS = (1, 2)
+#: (session, text in the solution, replacement): one wrong answer each
+WRONG = [
+    (1, 'answer_q1 = "yhat - y"', 'answer_q1 = "y - yhat"'),
+    (1, 'answer_q3 = risk.empirical_risk("mse", y_data, p["w0"] * x_data)', "answer_q3 = 0.8125"),
+    (1, "answer_q5 = np.mean((p[\"w0\"] * x_data - y_data) * x_data)",
+     "answer_q5 = np.sum((p[\"w0\"] * x_data - y_data) * x_data)"),
+    (2, 'answer_q1 = "-(y/p - (1 - y)/(1 - p))"', 'answer_q1 = "y/p - (1 - y)/(1 - p)"'),
+    (2, "return np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))", "return np.log(1 + np.exp(z)) - y * z"),
+    (2, "return np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))", "return losses.bce_with_logits(y, z)"),
+    (2, "return np.exp(-np.logaddexp(0.0, -z)) - y", "return y - np.exp(-np.logaddexp(0.0, -z))"),
 ]
-WRONG = ["ex.q1.check('y - yhat')", "ex.q3.check(2 * (0.5 * r1**2 + 0.5 * r2**2) / 2)" ]
 HOSTILE = ["while True:\n    pass", "x = bytearray(8 * 1024**3)", "import os\nos._exit(0)", None,
            "import os\nwhile True:\n    os.fork()", "for _ in range(100):\n    print('x' * 100000)"]
 
 
-def template() -> tuple[list[str], str]:
-    """Code cells of the honest notebook and where they came from."""
-    found = sorted((ROOT / "solutions").glob("01_*.ipynb"))
-    if found:
-        nb = json.loads(found[0].read_text(encoding="utf-8"))
-        cells = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-                 for c in nb["cells"] if c["cell_type"] == "code"]
-        return cells, str(found[0].relative_to(ROOT))
-    return TEMPLATE, "built-in session-1 template"
+def templates() -> dict[int, dict]:
+    """The solution notebook of each benchmarked session, as JSON, with its setup call in homework
+    mode as in a released notebook (``lossedu.session(k, homework=True)``)."""
+    from lossedu.grading.release import homework_setup
+
+    found = {}
+    for k in SESSIONS:
+        paths = sorted((ROOT / "solutions").glob(f"{k:02d}_*.ipynb"))
+        if not paths:
+            raise SystemExit(f"solutions/{k:02d}_*.ipynb not found: the benchmark needs the course's notebooks")
+        nb = json.loads(paths[0].read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                cell["source"] = homework_setup("".join(cell["source"]) if isinstance(cell["source"], list)
+                                                else cell["source"])
+        found[k] = nb
+    return found
 
 
-def notebook(cells: list[str]) -> str:
-    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": c} for c in cells]})
+def _edit(nb: dict, old: str, new: str) -> dict:
+    nb = json.loads(json.dumps(nb))
+    hits = 0
+    for cell in nb["cells"]:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        hits += source.count(old)
+        cell["source"] = source.replace(old, new)
+    if hits != 1:
+        raise SystemExit(f"the solution notebook changed: {old!r} found {hits} times")
+    return nb
 
 
-def make_class(folder: Path, n: int, honest: list[str], rng: random.Random) -> None:
+def _insert(nb: dict, code: str) -> dict:
+    nb = json.loads(json.dumps(nb))
+    first = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
+    nb["cells"].insert(first + 1, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                                   "source": code})
+    return nb
+
+
+def make_class(folder: Path, n: int, solutions: dict[int, dict], rng: random.Random) -> Counter:
+    """Write ``n`` submissions into ``folder``; returns how many of each kind."""
+    wrong = {k: [(old, new) for s, old, new in WRONG if s == k] for k in SESSIONS}
+    kinds: Counter = Counter()
     for i in range(n):
-        roll = rng.random()
-        cells = list(honest)
+        k, roll, path = SESSIONS[i % len(SESSIONS)], rng.random(), folder / f"s{i:05d}.ipynb"
+        nb = solutions[k]
         if roll < 0.05:
-            hostile = HOSTILE[i % len(HOSTILE)]
+            hostile = rng.choice(HOSTILE)
+            kinds["hostile"] += 1
             if hostile is None:
-                (folder / f"s{i:05d}.ipynb").write_text('{"cells": [', encoding="utf-8")
+                path.write_text('{"cells": [', encoding="utf-8")
                 continue
-            cells.insert(2, hostile)
+            nb = _insert(nb, hostile)
         elif roll < 0.25:
-            cells.append(rng.choice(WRONG))
-        (folder / f"s{i:05d}.ipynb").write_text(notebook(cells), encoding="utf-8")
+            kinds["wrong"] += 1
+            nb = _edit(nb, *rng.choice(wrong[k]))
+        else:
+            kinds["correct"] += 1
+        path.write_text(json.dumps(nb), encoding="utf-8")
+    return kinds
 
 
 def bench(n: int, jobs: int, timeout: float) -> None:
     from lossedu.grading import grade
 
-    honest, source = template()
+    solutions = templates()
     with tempfile.TemporaryDirectory() as tmp:
         subs = Path(tmp) / "subs"
         subs.mkdir()
-        make_class(subs, n, honest, random.Random(n))
+        kinds = make_class(subs, n, solutions, random.Random(n))
         started = time.perf_counter()
-        summary = grade([subs], Path(tmp) / "out", jobs=jobs, timeout=timeout, memory_mb=512, sessions=(1,))
+        summary = grade([subs], Path(tmp) / "out", jobs=jobs, timeout=timeout, memory_mb=512, sessions=SESSIONS)
         total = time.perf_counter() - started
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items()))
-    print(f"N = {n:5d}  jobs = {jobs}  {total:6.1f} s  ->  {n / total:5.1f} submissions/s   ({counts}; from {source})")
+    made = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+    print(f"N = {n:5d}  jobs = {jobs}  {total:6.1f} s  ->  {n / total:5.1f} submissions/s   "
+          f"(made: {made}; outcomes: {counts}; from solutions/01 and 02)")
 
 
 def main(argv: list[str] | None = None) -> int:

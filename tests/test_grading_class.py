@@ -13,7 +13,10 @@ from lossedu.grading import grade
 from test_grading_helpers import (HONEST, Q1, Q1_SIGN, Q2, Q3, Q3_FACTOR, Q4, Q5, SETUP, copied_cells,
                                   regression_numbers, write)
 
-SESSION1 = ["grad.mse", "grad.mae", "example.linreg_risk", "grad.linreg_risk", "example.linreg_grad"]
+#: The notebooks answer q1-q5 of session 1 (one point each); the session's other questions score 0.
+ANSWERED = ["grad.mse", "grad.mae", "example.linreg_risk", "grad.linreg_risk", "example.linreg_grad"]
+SESSION1 = [p.id for p in problems.session_problems(1)]
+SESSION1_MAX = sum(p.points for p in problems.session_problems(1))
 
 
 def _classmate_pair() -> tuple[str, str]:
@@ -86,7 +89,10 @@ def test_gradebook_has_exactly_the_deserved_scores(graded):
     book = _gradebook(root / "out")
     expected = {**EXPECTED_TOTAL, owner: 5, copier: 2}
     assert {s: float(row["total"]) for s, row in book.items()} == {s: float(v) for s, v in expected.items()}
-    assert all(row["max"] == "5" for row in book.values())
+    assert SESSION1[:5] == ANSWERED and all(p.points == 1 for p in problems.session_problems(1)[:5])
+    assert all(row["max"] == f"{SESSION1_MAX:g}" for row in book.values())
+    unanswered = SESSION1[5:]
+    assert all(row[pid] == "0" for row in book.values() for pid in unanswered)
     header = next(csv.reader(open(root / "out" / "gradebook.csv", encoding="utf-8")))
     assert header == ["student", *SESSION1, "total", "max"]
     assert book["bob"]["grad.mse"] == "0" and book["bob"]["example.linreg_risk"] == "0"

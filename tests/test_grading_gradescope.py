@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from lossedu import problems
 from lossedu.grading.cli import gradescope_main
 from test_grading_helpers import HONEST, Q1_SIGN, write
 
@@ -82,8 +83,9 @@ def _fake_autograder(tmp_path, autograder_zip, cells, email="alice@example.edu")
 def test_run_autograder_end_to_end(tmp_path, autograder_zip):
     results, stdout, root = _fake_autograder(tmp_path, autograder_zip, HONEST)
     assert f"lossedu from {root / 'source' / 'lossedu'}" in stdout  # the bundled source graded it
-    assert results["score"] == 5.0
-    assert [t["max_score"] for t in results["tests"]] == [1.0] * 5
+    assert results["score"] == 5.0  # HONEST answers q1-q5, one point each
+    assert [t["max_score"] for t in results["tests"]] == [p.points for p in problems.session_problems(1)]
+    assert [t["score"] for t in results["tests"]][5:] == [0.0] * (len(problems.session_problems(1)) - 5)
     assert all(t["visibility"] == "visible" for t in results["tests"])
     assert "alice@example.edu" in results["output"]
 

@@ -96,7 +96,8 @@ BCE_PROBLEM = BCEFunctionProblem(id="test.bce_fn", session=1, kind="function", t
 
 
 def install_function_problem(monkeypatch) -> None:
-    """Make ``test.bce_fn`` question q6 of session 1 (children inherit it through fork)."""
+    """Make ``test.bce_fn`` the last question of session 1, ``ex["test.bce_fn"]`` in a notebook
+    (children inherit it through fork)."""
     real_get, real_session = problems.get, problems.session_problems
 
     def get(pid):

@@ -129,17 +129,27 @@ def _encode_array(value: np.ndarray, depth: int) -> dict[str, Any]:
 
 
 def encode_output(value: Any) -> dict[str, Any]:
-    """A learner function's return value as a float array (or the reason it is not one)."""
+    """A learner function's return value as a float array, ``none`` for None, or the reason it is
+    not numbers (the same rules as :func:`lossedu.problems.functions.call_all`)."""
+    if value is None:
+        return {"t": "none"}
+    not_numbers = {"t": "error", "v": f"returned {type(value).__name__}, not an array of numbers"[:500]}
+    if isinstance(value, (str, bytes)) or _is_sympy(value):
+        return not_numbers
     try:
         array = np.asarray(value, dtype=np.float64)
-    except Exception as exc:  # noqa: BLE001 - any failure is the learner's
-        return {"t": "error", "v": f"returned {type(value).__name__}, not numbers: {exc}"[:500]}
+    except Exception:  # noqa: BLE001 - any failure is the learner's
+        return not_numbers
     return _encode_array(array, 0)
 
 
 def encode_error(exc: BaseException) -> dict[str, Any]:
-    """An exception raised by a learner's function, as ``"TypeName: message"``."""
-    return {"t": "error", "v": f"{type(exc).__name__}: {exc}"[:500]}
+    """An exception raised by a learner's function, as ``"TypeName: message"`` (message cut at 200)."""
+    try:
+        text = str(exc)[:200]
+    except Exception:  # noqa: BLE001 - a hostile __str__
+        text = "(the message could not be shown)"
+    return {"t": "error", "v": f"{type(exc).__name__}: {text}"}
 
 
 # --------------------------------------------------------------------------- decode (grader side)

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import signal
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -87,6 +88,83 @@ def warm_up(sessions: tuple[int, ...] | None = None) -> None:
         if problem.kind in ("expression", "steps"):
             problems.check(problem.id, "0", student="warm-up")
             to_expr("0", problem.variables)
+    warm_notebooks(chosen)
+
+
+def solution_notebooks(sessions: tuple[int, ...], folder: Path | None = None) -> list[Path]:
+    """The course's solution notebooks of ``sessions`` (``solutions/NN_*.ipynb``), those that exist."""
+    if folder is None:
+        from lossedu.authoring import repo_root
+
+        folder = repo_root() / "solutions"
+    return [path for k in sessions for path in sorted(Path(folder).glob(f"{k:02d}_*.ipynb"))]
+
+
+def warm_notebooks(sessions: tuple[int, ...], folder: Path | None = None, budget: float = 20.0) -> int:
+    """Run the course's own solution notebooks once in the grading process, answers discarded.
+
+    Submissions repeat the notebooks' work (SymPy derivations, NumPy set-up); SymPy caches its
+    intermediate results and imports parts of itself on first use, so a child forked after this
+    runs a submission's derivations several times faster. Only the course's notebooks are run here,
+    never a submission: in homework mode (nothing stored), in a temporary ``LOSSEDU_HOME``, output
+    hidden, each cell's errors ignored, at most ``budget`` seconds per notebook. Returns how many
+    notebooks ran (0 when the solutions are not installed, e.g. inside the Gradescope bundle).
+    """
+    import contextlib
+    import io
+    import tempfile
+
+    import lossedu.exercise as exercise
+    from lossedu.grading.collect import code_cells
+    from lossedu.grading.release import homework_setup
+
+    paths = solution_notebooks(sessions, folder)
+    if not paths:
+        return 0
+    saved_env = {k: os.environ.get(k) for k in ("LOSSEDU_HOME", "LOSSEDU_STUDENT")}
+    saved_capture = exercise.get_capture()
+    timed = threading.current_thread() is threading.main_thread()  # signals work in the main thread only
+    previous = signal.signal(signal.SIGALRM, harness._on_alarm) if timed else None
+    ran = 0
+    try:
+        with tempfile.TemporaryDirectory(prefix="lossedu-warm-") as home, \
+                contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            os.environ.update(LOSSEDU_HOME=home, LOSSEDU_STUDENT="warm-up")
+            exercise.set_capture(lambda problem_id, answer: None)
+            for path in paths:
+                try:
+                    cells = code_cells(path.read_bytes())
+                except (OSError, NotebookError):
+                    continue
+                namespace = harness.fresh_namespace()
+                if timed:
+                    signal.setitimer(signal.ITIMER_REAL, budget)
+                try:
+                    for source in cells:
+                        try:
+                            exec(compile(harness.transform(homework_setup(source)), str(path), "exec"), namespace)  # noqa: S102
+                        except Exception:  # noqa: BLE001 - warming is best effort
+                            pass
+                except harness.CallBudgetExceeded:
+                    pass
+                finally:
+                    if timed:
+                        signal.setitimer(signal.ITIMER_REAL, 0)
+                namespace.clear()
+                ran += 1
+    finally:
+        if timed:
+            signal.signal(signal.SIGALRM, previous)
+        exercise.set_capture(saved_capture)
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        pyplot = __import__("sys").modules.get("matplotlib.pyplot")
+        if pyplot is not None:
+            pyplot.close("all")
+    return ran
 
 
 # --------------------------------------------------------------------------- outcomes

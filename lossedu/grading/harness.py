@@ -5,6 +5,9 @@ notebook checks (through :func:`lossedu.exercise.set_capture`) and streams it to
 process at once as one JSON line, so answers recorded before a later crash or endless loop
 still count. A function answer is called right away on the inputs the grading process drew
 (each call with a time budget) and only its outputs are sent, with the names its code uses.
+A pair answer ``(loss_fn, grad_fn)`` is one function message: each input names the callable it
+is for (``functions.CALL_KEY``), outputs come back in input order, and the names of both
+functions are sent.
 
 Messages (one JSON object per line)::
 
@@ -12,7 +15,8 @@ Messages (one JSON object per line)::
     {"type": "error", "i": 3, "error": "NameError", "message": "..."}
     {"type": "answer", "pid": "grad.mse", "cell": 3, "answer": <codec value>}
     {"type": "function", "pid": "...", "cell": 5, "outputs": [...], "warnings": [[...], ...],
-     "names": [...], "reference_names": [...], "reference_calls": 0, "unattempted": false}
+     "names": [...], "reference_names": [...], "reference_calls": 0, "unattempted": false,
+     "pair": false, "missing": []}                          missing: blank items of a pair
     {"type": "warning", "message": "..."}
     {"type": "done"}
 """
@@ -178,31 +182,66 @@ def _on_alarm(signum: int, frame: Any) -> None:
 def call_outputs(fn: Any, inputs: list[dict[str, Any]], budget: float,
                  counter: ReferenceCounter) -> tuple[list[dict], list[list[str]]]:
     """The learner function's outputs on each input (or the error it raised), encoded, and the
-    warnings each call emitted."""
+    warnings each call emitted.
+
+    ``fn`` is one callable, or a pair ``(loss_fn, grad_fn)`` whose inputs name their callable
+    (:func:`lossedu.problems.functions.split_call` / :func:`~lossedu.problems.functions.pick`).
+    Each call has ``budget`` seconds; once a callable has run out of time, its later calls are
+    reported as time-outs without running it again.
+    """
     import numpy as np
 
-    outputs, emitted = [], []
+    from lossedu.problems import functions
+
+    outputs, emitted, late = [], [], set()
     signal.signal(signal.SIGALRM, _on_alarm)
+    timeout = {"t": "error", "v": f"TimeoutError: the call took longer than {budget:g} s"}
     for kwargs in inputs:
-        args = {k: np.array(v, copy=True) for k, v in kwargs.items()}
+        name, args = functions.split_call(kwargs)
+        if name in late:
+            outputs.append(timeout)
+            emitted.append([])
+            continue
         counter.active = True
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, np.errstate(**functions.WATCHED):
             warnings.simplefilter("always")
             try:
+                target = functions.pick(fn, name)
+                copies = {k: np.array(v, copy=True) for k, v in args.items()}
                 signal.setitimer(signal.ITIMER_REAL, budget)
-                value = fn(**args)
+                value = target(**copies)
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 outputs.append(codec.encode_output(value))
             except CallBudgetExceeded:
-                outputs.append({"t": "error", "v": f"TimeoutError: the call took longer than {budget:g} s"})
+                outputs.append(timeout)
+                late.add(name)
             except BaseException as exc:  # noqa: BLE001 - the learner's exception is data
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 outputs.append(codec.encode_error(exc))
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 counter.active = False
-        emitted.append([f"{w.category.__name__}: {w.message}"[:200] for w in caught[:5]])
+        emitted.append([f"{w.category.__name__}: {str(w.message)[:120]}" for w in caught[:5]])
     return outputs, emitted
+
+
+def _is_function(value: Any) -> bool:
+    return callable(value) and not isinstance(value, type) and not codec._is_sympy(value)
+
+
+def pair_parts(answer: Any) -> tuple[Any, Any] | None:
+    """``(loss_fn, grad_fn)`` when ``answer`` is a pair answer, else None.
+
+    A pair is a tuple or list of two items, each a function or left blank (``None``/``...``),
+    at least one of them a function.
+    """
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        return None
+    if not any(_is_function(f) for f in answer):
+        return None
+    if not all(_is_function(f) or f is None or f is Ellipsis for f in answer):
+        return None
+    return answer[0], answer[1]
 
 
 # --------------------------------------------------------------------------- the run
@@ -227,20 +266,28 @@ class Recorder:
                                           "why": f"could not be recorded: {type(exc).__name__}"}})
 
     def _record(self, pid: str, answer: Any) -> None:
-        is_function = callable(answer) and not isinstance(answer, type) and not codec._is_sympy(answer)
-        if not is_function:
+        pair = pair_parts(answer)
+        if pair is None and not _is_function(answer):
             self.channel.send({"type": "answer", "pid": pid, "cell": self.cell, "answer": codec.encode(answer)})
             return
         from lossedu.exercise import is_unattempted
+        from lossedu.problems.functions import PAIR, is_pair
 
-        code = getattr(answer, "__code__", None)
-        message = {"type": "function", "pid": pid, "cell": self.cell,
-                   "names": sorted(code_names(code)) if isinstance(code, types.CodeType) else [],
-                   "reference_names": reference_names(answer),
-                   "unattempted": bool(is_unattempted(answer)), "outputs": [], "reference_calls": 0}
-        if not message["unattempted"] and pid in self.inputs:
+        parts = [f for f in (pair or (answer,)) if _is_function(f)]
+        names: set[str] = set()
+        for f in parts:
+            code = getattr(f, "__code__", None)
+            names |= code_names(code) if isinstance(code, types.CodeType) else set()
+        message = {"type": "function", "pid": pid, "cell": self.cell, "pair": pair is not None,
+                   "names": sorted(names), "reference_names": sorted({n for f in parts for n in reference_names(f)}),
+                   "unattempted": all(is_unattempted(f) for f in (pair or (answer,))),
+                   "missing": [n for n, f in zip(PAIR, pair) if f is None or f is Ellipsis] if pair else [],
+                   "outputs": [], "reference_calls": 0}
+        inputs = self.inputs.get(pid)
+        callable_now = inputs is not None and (pair is not None) == is_pair(inputs)
+        if callable_now and not message["unattempted"] and not message["missing"]:
             self.counter.calls = 0
-            message["outputs"], message["warnings"] = call_outputs(answer, self.inputs[pid], self.budget,
+            message["outputs"], message["warnings"] = call_outputs(pair or answer, inputs, self.budget,
                                                                    self.counter)
             message["reference_calls"] = self.counter.calls
         self.channel.send(message)

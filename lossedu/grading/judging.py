@@ -16,6 +16,7 @@ import numpy as np
 
 from lossedu import problems
 from lossedu.grading import codec
+from lossedu.problems import functions
 from lossedu.result import INCORRECT, INVALID, UNATTEMPTED, Result
 
 #: names whose appearance in an implementation means a ready-made library was used
@@ -91,14 +92,38 @@ def reference_use(message: dict[str, Any]) -> list[str]:
     return found
 
 
+def _shape_refusal(problem: problems.Problem, message: dict[str, Any],
+                   inputs: list[dict[str, np.ndarray]]) -> Result | None:
+    """Invalid or unattempted, in the words of the in-notebook check, when the answer's form
+    (one function or a pair) does not fit the problem or a pair is left blank; else None."""
+    pid, pair = problem.id, message.get("pair") is True
+    how = "Pass both functions as one pair: check((my_loss, my_grad))."
+    if functions.is_pair(inputs) and not pair:
+        return _invalid(pid, f"This problem takes two functions, {problem.signature}; got one function. {how}")
+    if pair and not functions.is_pair(inputs):
+        return _invalid(pid, f"Expected a Python function {problem.signature}, got tuple.")
+    missing = [functions._ROLE[n] for n in functions.PAIR if n in message.get("missing", [])]
+    if pair and missing:
+        return Result(UNATTEMPTED, message=f"Not attempted yet: write the {' and the '.join(missing)}.",
+                      problem_id=pid)
+    if message.get("unattempted") is True:
+        text = ("your loss function and your gradient function return nothing" if pair
+                else "the function returns nothing")
+        return Result(UNATTEMPTED, message=f"Not attempted yet: {text}.", problem_id=pid)
+    return None
+
+
 def judge_function(problem: problems.Problem, student: str, message: dict[str, Any],
                    inputs: list[dict[str, np.ndarray]]) -> Result:
-    """Judge a function answer from its outputs on ``inputs``."""
+    """Judge a function answer (one function or a pair) from its outputs on ``inputs``."""
     pid = problem.id
     if problem.kind != "function":
         return _invalid(pid, f"this is a {problem.kind} problem; the answer checked was a function")
-    if message.get("unattempted") is True:
-        return Result(UNATTEMPTED, message="Not attempted yet: the function returns nothing.", problem_id=pid)
+    if not inputs:
+        return _invalid(pid, "no test inputs were drawn for this problem (is its session being graded?)")
+    refused = _shape_refusal(problem, message, inputs)
+    if refused is not None:
+        return refused
     used = reference_use(message)
     if used:
         return Result(INCORRECT, score=0.0, diagnosis="reference", problem_id=pid,
@@ -121,6 +146,9 @@ def judge_function(problem: problems.Problem, student: str, message: dict[str, A
 
 
 def _as_array(value: Any) -> Any:
+    """A decoded output as the protocol wants it: an array, or a str saying what came back."""
+    if value is None:
+        return functions.NOTHING
     if isinstance(value, np.ndarray):
         return value
     if isinstance(value, codec.Unsupported):
