@@ -8,6 +8,6 @@ _HOME = tempfile.mkdtemp(prefix="lossedu-test-home-")
 
 
 def pytest_configure(config):
-    from lossedu.authoring import test_environment
+    from lossedu.authoring import notebook_environment
 
-    os.environ.update(test_environment(_HOME))
+    os.environ.update(notebook_environment(_HOME))

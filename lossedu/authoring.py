@@ -8,7 +8,8 @@
   (for a region inside a function body), so a generated cell runs and its check says
   "unattempted";
 * Markdown between ``<!-- BEGIN SOLUTION -->`` and ``<!-- END SOLUTION -->`` is removed;
-* cells tagged ``solution-only`` are dropped; outputs and execution counts are cleared.
+* cells tagged ``solution-only`` are dropped; outputs, execution counts and the saved state of
+  the solution's last run (widget state, cell timings) are cleared.
 
 ``lossedu generate --check`` fails when ``exercises/`` is not what ``generate`` would write.
 ``lossedu execute NB...`` re-runs notebooks in place (nbclient) in the same environment the
@@ -45,7 +46,7 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def test_environment(home: str | os.PathLike[str]) -> dict[str, str]:
+def notebook_environment(home: str | os.PathLike[str]) -> dict[str, str]:
     """Environment variables under which notebooks are executed and tested.
 
     A fresh progress store in ``home``, a fixed learner id (so variants and stored outputs are
@@ -127,6 +128,7 @@ def exercise_from_solution(nb: Any, name: str = "notebook") -> Any:
         where = f"{name}, cell {index}"
         if SOLUTION_ONLY_TAG in cell.get("metadata", {}).get("tags", []):
             continue
+        cell.metadata.pop("execution", None)  # timings of the last run of the solution
         if cell.cell_type == "code":
             cell.source = strip_code_solution(cell.source, where)
             cell.outputs = []
@@ -135,6 +137,7 @@ def exercise_from_solution(nb: Any, name: str = "notebook") -> Any:
             cell.source = strip_markdown_solution(cell.source, where)
         cells.append(cell)
     out.cells = cells
+    out.metadata.pop("widgets", None)  # saved widget state of the solution's last run
     out.metadata.setdefault("lossedu", {})["generated_from"] = f"solutions/{name}"
     return out
 
@@ -215,7 +218,7 @@ def execute_notebook(path: Path, timeout: int = 600) -> None:
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="lossedu-home-") as home:
         saved = dict(os.environ)
-        os.environ.update(test_environment(home))
+        os.environ.update(notebook_environment(home))
         try:
             client = nbclient.NotebookClient(
                 nb, timeout=timeout, kernel_name="python3",

@@ -79,6 +79,8 @@ def _solution_notebook():
     ]
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="3\n")]
     nb.cells[1].execution_count = 1
+    nb.cells[1].metadata["execution"] = {"iopub.status.idle": "2026-01-01T00:00:00Z"}
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
     return nb
 
 
@@ -98,6 +100,7 @@ def test_generate_and_check_detect_stale_missing_and_orphan(tmp_path):
     assert "secret" not in ex.cells[0].source
     assert ex.cells[1].outputs == [] and ex.cells[1].execution_count is None
     assert "answer = ..." in ex.cells[1].source
+    assert "execution" not in ex.cells[1].metadata and "widgets" not in ex.metadata
 
     path = tmp_path / "exercises" / "01_demo.ipynb"
     path.write_text(path.read_text().replace("YOUR ANSWER HERE", "edited by hand"))

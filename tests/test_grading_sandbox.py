@@ -131,3 +131,22 @@ def test_reference_detection_follows_helpers_but_not_own_names():
     assert reference_names(scope["mine"]) == []
     assert reference_names(scope["sneaky"]) == ["losses (lossedu.losses)"]
     assert reference_names(losses.bce_with_logits)  # the library function itself
+
+
+def test_numpy_reexported_by_a_reference_library_is_not_a_reference(monkeypatch):
+    """SciPy's array-API layer re-exports NumPy (module and ufuncs); using NumPy stays allowed."""
+    import sys
+    import types
+
+    import numpy as np
+    import scipy.special
+
+    compat = types.ModuleType("scipy._fake_array_api_compat")
+    compat.numpy, compat.exp, compat.log1p = np, np.exp, np.log1p
+    monkeypatch.setitem(sys.modules, compat.__name__, compat)
+    scope = {"np": np, "exp": np.exp, "expit": scipy.special.expit}
+    exec("def mine(y, z):\n    return np.log1p(exp(-abs(z))) + np.maximum(z, 0) - y * z\n"
+         "def theirs(y, z):\n    return -np.log(expit(z))\n", scope)
+    assert reference_names(scope["mine"]) == []
+    [flag] = reference_names(scope["theirs"])
+    assert flag.startswith("expit (scipy.special")

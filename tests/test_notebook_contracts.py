@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lossedu import problems
-from lossedu.authoring import test_environment
+from lossedu.authoring import notebook_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = re.compile(r'class="lossedu-result lossedu-(\w+)".*?\[([\w.]+)\]', re.S)
@@ -79,7 +79,7 @@ def test_generated_exercise_runs_and_reports_unattempted(session):
         import os
 
         saved = dict(os.environ)
-        os.environ.update(test_environment(home))
+        os.environ.update(notebook_environment(home))
         try:
             nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
                                     resources={"metadata": {"path": str(path.parent)}}).execute()

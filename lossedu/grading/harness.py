@@ -38,6 +38,8 @@ MAX_LINE = 1_000_000          # bytes of one message
 MAX_ERROR_TEXT = 500
 #: modules whose use inside an implementation answer means "called a ready-made loss"
 REFERENCE_PREFIXES = ("lossedu.losses", "scipy", "torch", "tensorflow", "jax", "sklearn", "keras")
+#: Top-level packages whose functions are building blocks, never a ready-made loss.
+ALLOWED_ROOTS = frozenset({"numpy", "math", "builtins", "cmath"})
 _MAGIC_START = ("%", "!")
 
 
@@ -99,9 +101,23 @@ def code_names(code: types.CodeType) -> set[str]:
 
 
 def _is_reference(obj: Any) -> str | None:
-    module = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", None)
-    if isinstance(module, str) and module.startswith(REFERENCE_PREFIXES):
-        return module
+    """The reference library ``obj`` comes from, or None.
+
+    A module counts by its own name only. A function counts by its ``__module__``; one without
+    (a ufunc) counts when a reference module exports it under its name, unless NumPy itself does
+    (reference libraries re-export NumPy, and ``np.exp`` must stay allowed).
+    """
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__ if obj.__name__.startswith(REFERENCE_PREFIXES) else None
+    module = getattr(obj, "__module__", None)
+    if isinstance(module, str):
+        if module.startswith(REFERENCE_PREFIXES):
+            return module
+        if module.split(".")[0] in ALLOWED_ROOTS:
+            return None
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and getattr(numpy, getattr(obj, "__name__", "") or "\0", None) is obj:
+        return None
     for name, mod in list(sys.modules.items()):
         if name.startswith(REFERENCE_PREFIXES) and mod is not None:
             if getattr(mod, getattr(obj, "__name__", "") or "\0", None) is obj:
