@@ -4,11 +4,16 @@ Expressions are compared numerically first: both are evaluated on points drawn f
 variable's domain, inside every region of a piecewise reference, just either side of each kink
 and exactly on it, where any value between the one-sided limits (the subdifferential of a
 convex loss) is accepted. A smooth answer that passes is then confirmed symbolically with SymPy
-under a time limit; a time-out gives ``undecided``, never ``incorrect``.
+under a time limit; a time-out gives ``undecided``, never ``incorrect``. An answer SymPy cannot
+prove equal (a piecewise one, say) is compared on a denser sample and then on far-out points and
+points built from its own numbers (:mod:`lossedu.problems.probes`), so that
+``Piecewise((sigmoid(z) - y, abs(z) < 4), (0, True))`` is not taken for the gradient.
 
 Time limits. One check takes at most :data:`HARD_LIMIT` seconds. On the main thread (a notebook
 kernel, a script) the limit is an interval timer (``signal.setitimer`` + ``SIGALRM``) that
-interrupts the work. On any other thread the work runs in a daemon worker thread; when the
+interrupts the work; it repeats every :data:`REPEAT` seconds until the block ends, so code that
+swallows one interruption (a learner's ``except BaseException: pass``) is interrupted again as
+soon as it returns. On any other thread the work runs in a daemon worker thread; when the
 limit passes the caller gets ``undecided`` and the worker is abandoned.
 
 Only expressions that passed :func:`lossedu.symbolic.to_expr` (the safe parser or ``vet``) are
@@ -27,12 +32,20 @@ import sympy as sp
 
 from lossedu import symbolic
 from lossedu.diagnose import diagnose, evaluate
+from lossedu.problems.coerce import split_list_text
+from lossedu.problems.probes import far_mismatch
 from lossedu.problems.spec import Variant
 from lossedu.problems.tables import dense_table, reference_exprs, reference_table
 from lossedu.result import CORRECT, INCORRECT, INVALID, UNATTEMPTED, UNDECIDED, Result
 
 HARD_LIMIT = 2.0       # seconds for one whole check
 SYMBOLIC_LIMIT = 1.0   # seconds for the symbolic confirmation of one expression
+MAX_STEPS = 50         # steps of one derivation
+REPEAT = 0.05          # once a limit has passed, the alarm repeats every REPEAT seconds
+
+FAR_OUT = ("Your answer matches the correct one on the usual test points, but not at other values of "
+           "the variables (far from 0, very close to a kink, or near the ends of a probability's "
+           "range): it has to hold for every value.")
 
 _NONSMOOTH = (sp.Piecewise, sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min)
 
@@ -68,16 +81,24 @@ def time_limit(seconds: float) -> Iterator[None]:
     deadline = now + seconds if outer is None else min(now + seconds, outer)
     previous = signal.signal(signal.SIGALRM, _on_alarm) if outer is None else None
     _deadlines.append(deadline)
-    signal.setitimer(signal.ITIMER_REAL, max(deadline - now, 1e-4))
+    signal.setitimer(signal.ITIMER_REAL, max(deadline - now, 1e-4), REPEAT)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        _deadlines.pop()
-        if outer is None:
-            signal.signal(signal.SIGALRM, previous)
-        else:
-            signal.setitimer(signal.ITIMER_REAL, max(outer - time.monotonic(), 1e-4))
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:
+            _deadlines.pop()
+            if outer is None:
+                signal.signal(signal.SIGALRM, previous)
+            else:
+                signal.setitimer(signal.ITIMER_REAL, max(outer - time.monotonic(), 1e-4), REPEAT)
+
+
+def expired() -> bool:
+    """True inside a :func:`time_limit` block whose time is up (for code that must stop itself,
+    e.g. between calls of a learner's function that may swallow the interruption)."""
+    return bool(_deadlines) and time.monotonic() >= _deadlines[-1]
 
 
 def bounded(work: Callable[[], Result], seconds: float, on_timeout: Callable[[], Result]) -> Result:
@@ -157,6 +178,9 @@ def judge_steps(variant: Variant, steps: Any, bounded_: bool = True) -> Result:
     if not isinstance(steps, (list, tuple)) or not steps:
         return Result(INVALID, message="Give the derivation as a non-empty list of expressions, "
                       "one per step.", problem_id=pid)
+    if len(steps) > MAX_STEPS:
+        return Result(INVALID, message=f"A derivation may have at most {MAX_STEPS} steps, got "
+                      f"{len(steps)}.", problem_id=pid)
 
     def work() -> Result:
         exprs, latexes = [], []
@@ -189,7 +213,7 @@ def _guard(work: Callable[[], Result], pid: str) -> Callable[[], Result]:
             return work()
         except (CheckTimeout, KeyboardInterrupt):
             raise
-        except Exception as err:  # noqa: BLE001 - a check never raises
+        except BaseException as err:  # noqa: BLE001 - a check never raises (GeneratorExit, SystemExit...)
             return Result(UNDECIDED, message=f"The checker could not decide ({type(err).__name__}); "
                           "your answer was not marked wrong.", problem_id=pid)
     return run
@@ -236,6 +260,8 @@ def judge_vector(variant: Variant, answer: Any) -> Result:
     """Judge a vector of expressions component by component (partial credit per component)."""
     pid, names = variant.id, variant.problem.components
     size = len(variant.reference)
+    if isinstance(answer, str) and split_list_text(answer) is not None:
+        answer = split_list_text(answer)
     if isinstance(answer, sp.MatrixBase):
         answer = list(answer)
     elif isinstance(answer, np.ndarray):
@@ -292,16 +318,20 @@ def compare(variant: Variant, expr: sp.Expr, component: int) -> Result:
     proved = symbolic_equal(expr, reference, variant)
     if proved is True:
         return Result(CORRECT, 1.0, "Correct.", details={"confirmed": "symbolic"})
+    if proved != "timeout":
+        dense = dense_table(variant)
+        got = evaluate(expr, variant.problem.variables, dense.sample.points)
+        ok = dense.accepts(component, got)
+        if not ok.all():
+            tag, message = diagnose(variant, dense, component, got, ok)
+            return Result(INCORRECT, 0.0, message, tag, dense.counterexample(component, got, ok))
+    far = far_mismatch(variant, expr, reference)
+    if far is not None:
+        return Result(INCORRECT, 0.0, FAR_OUT, None, far)
     if proved == "timeout":
         return Result(UNDECIDED, 0.0, f"Your answer agrees with the reference at {sample.size} "
                       f"points, but proving it equal took longer than {SYMBOLIC_LIMIT:g} s. It was not "
                       "marked wrong; simplifying it may help.")
-    dense = dense_table(variant)
-    got = evaluate(expr, variant.problem.variables, dense.sample.points)
-    ok = dense.accepts(component, got)
-    if not ok.all():
-        tag, message = diagnose(variant, dense, component, got, ok)
-        return Result(INCORRECT, 0.0, message, tag, dense.counterexample(component, got, ok))
     return Result(CORRECT, 1.0, "Correct.", details={"confirmed": "numeric",
                                                      "points": sample.size + dense.sample.size})
 

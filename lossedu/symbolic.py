@@ -118,13 +118,25 @@ def _precheck(text: str) -> None:
 
 # --- Names, functions and numbers ----------------------------------------------------------
 
+def _lattice(op: Any) -> Callable[..., Any]:
+    """``Max``/``Min`` that skips SymPy's simplification of nested ``Max``/``Min`` arguments
+    (it compares every pair of arguments symbolically, which takes seconds for a few levels)."""
+
+    def build(*args: Any) -> Any:
+        nested = any(a.has(sympy.Max, sympy.Min) for a in args if isinstance(a, sympy.Basic))
+        return op(*args, evaluate=not nested)
+
+    build.__name__ = op.__name__
+    return build
+
+
 # name -> (builder, fewest arguments, most arguments or None for any number)
 _FUNCS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "exp": (sympy.exp, 1, 1), "log": (sympy.log, 1, 1), "sqrt": (sympy.sqrt, 1, 1),
     "abs": (sympy.Abs, 1, 1), "Abs": (sympy.Abs, 1, 1), "sign": (sympy.sign, 1, 1),
     "sigmoid": (sigmoid, 1, 1), "Heaviside": (sympy.Heaviside, 1, 2),
-    "max": (sympy.Max, 2, None), "Max": (sympy.Max, 2, None),
-    "min": (sympy.Min, 2, None), "Min": (sympy.Min, 2, None),
+    "max": (_lattice(sympy.Max), 2, None), "Max": (_lattice(sympy.Max), 2, None),
+    "min": (_lattice(sympy.Min), 2, None), "Min": (_lattice(sympy.Min), 2, None),
     "Piecewise": (sympy.Piecewise, 1, None),
 }
 _COND_FUNCS = {"Eq": sympy.Eq, "Ne": sympy.Ne}  # as str() writes them inside Piecewise

@@ -8,6 +8,11 @@ The protocol has two halves so that homework grading can run learner code in ano
    ``outputs[i]`` is the returned array or a str describing the exception, ``warnings[i]`` the
    warnings the call emitted (optional).
 
+Ready-made losses. A function that calls :mod:`lossedu.losses` (directly, through an alias, a
+helper or a closure; see :func:`lossedu.problems.coerce.library_names`) is judged on its values
+like any other, so practice is not blocked, but the message says that homework grading gives no
+credit for it and ``details["reference_use"]`` names what was called.
+
 Verdicts, in order: an exception on ordinary inputs; a wrong shape (``"shape"``); wrong values on
 ordinary inputs (``"sign"``, ``"factor"``, ``"label"`` or no tag, with a counterexample); right on
 ordinary inputs but inf, NaN, a warning, an exception or a wrong value on extreme ones
@@ -32,78 +37,24 @@ reported as :data:`NOTHING`) makes the answer "unattempted".
 """
 from __future__ import annotations
 
-import warnings as _warnings
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import sympy as sp
 
+from lossedu.problems.calling import (CALL_KEY, MAX_PRINTED, PAIR, WATCHED, call_all, pick,  # noqa: F401
+                                     split_call)
+from lossedu.problems.coerce import library_names
 from lossedu.problems.sampling import problem_rng
 from lossedu.problems.spec import Variant
 from lossedu.result import CORRECT, INCORRECT, INVALID, UNATTEMPTED, Result
 
 EXTREME = 100.0  # an input with |value| above this is an "extreme" case
-#: Floating-point events that count as instability (underflow to 0 is harmless).
-WATCHED = {"over": "warn", "divide": "warn", "invalid": "warn", "under": "ignore"}
-#: Key of an input dict naming which callable of a pair answer it is for (not an argument).
-CALL_KEY = "__call__"
-#: The callables of a pair answer, in the order the learner passes them.
-PAIR = ("loss", "grad")
 FD_STEP = 1e-5           # h of the central difference (L(z + h) - L(z - h)) / 2h
 FD_TOL = (1e-4, 1e-6)    # (rtol, atol) between a gradient and finite differences of the loss
 #: How a call that returned None is reported.
 NOTHING = "returned NoneType, not an array of numbers"
 _ROLE = {"loss": "loss function", "grad": "gradient function"}
-
-
-# ---------------------------------------------------------------------------- calling
-def split_call(kwargs: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """(name of the callable the input is for, or None; the keyword arguments without it)."""
-    name = kwargs.get(CALL_KEY)
-    return (None if name is None else str(name)), {k: v for k, v in kwargs.items() if k != CALL_KEY}
-
-
-def pick(answer: Any, name: str | None) -> Any:
-    """The callable an input is for: ``answer`` itself when ``name`` is None, else its item."""
-    if name is None:
-        return answer
-    if name not in PAIR:
-        raise ValueError(f"{CALL_KEY} must be one of {PAIR}, got {name!r}")
-    return answer[PAIR.index(name)]
-
-
-def call_all(fn: Any, inputs: Sequence[dict[str, np.ndarray]]) -> tuple[list, list]:
-    """Call the learner's function on each input; returns (outputs, warnings) as the protocol wants.
-
-    ``fn`` is one callable, or a pair ``(loss_fn, grad_fn)`` when the inputs name their callable
-    (:data:`CALL_KEY`). Each call gets fresh copies of the arrays. Exceptions become a description
-    string; warnings (overflow in ``exp``, division by zero, ...) are recorded, not printed.
-    """
-    outputs, caught = [], []
-    for kwargs in inputs:
-        name, args = split_call(kwargs)
-        with _warnings.catch_warnings(record=True) as record, np.errstate(**WATCHED):
-            _warnings.simplefilter("always")
-            try:
-                target = pick(fn, name) if isinstance(fn, (tuple, list)) else fn
-                out: Any = target(**{k: np.array(v, copy=True) for k, v in args.items()})
-                out = _as_array(out)
-            except (Exception, SystemExit) as err:  # noqa: BLE001 - reported to the learner
-                out = f"{type(err).__name__}: {str(err)[:200]}"
-        outputs.append(out)
-        caught.append([f"{w.category.__name__}: {str(w.message)[:120]}" for w in record])
-    return outputs, caught
-
-
-def _as_array(out: Any) -> np.ndarray | str:
-    if out is None:
-        return NOTHING
-    try:
-        if isinstance(out, (str, bytes, sp.Basic)):
-            raise TypeError(type(out).__name__)
-        return np.asarray(out, dtype=float)
-    except (TypeError, ValueError, OverflowError):
-        return f"returned {type(out).__name__}, not an array of numbers"
 
 
 def _is_function(fn: Any) -> bool:
@@ -141,7 +92,14 @@ def judge_function(variant: Variant, fn: Any) -> Result:
         return Result(INVALID, message=f"Expected a Python function {problem.signature}, got "
                       f"{type(fn).__name__}.", problem_id=problem.id)
     outputs, caught = call_all(fn, inputs)
-    return judge_outputs(variant, inputs, outputs, caught)
+    result = judge_outputs(variant, inputs, outputs, caught)
+    used = [n for f in (fn if isinstance(fn, (tuple, list)) else [fn]) for n in library_names(f)]
+    if used:  # practice accepts right values; homework grading gives no credit (diagnosis "reference")
+        return Result(result.status, result.score, f"{result.message} But your implementation calls a "
+                      f"ready-made loss ({', '.join(used)}): homework grading gives no credit for that, "
+                      "so write it with NumPy operations.", result.diagnosis, result.counterexample,
+                      result.interpreted, result.problem_id, {**result.details, "reference_use": used})
+    return result
 
 
 def is_pair(inputs: Sequence[dict[str, Any]]) -> bool:
@@ -193,8 +151,9 @@ def judge_outputs(variant: Variant, inputs: Sequence[dict[str, np.ndarray]], out
             if extreme:
                 unstable.append(f"with extreme inputs ({_describe(kwargs)}) it raised {out}")
                 continue
-            return Result(INCORRECT, message=f"Your function raised an error when called with "
-                          f"{_describe(kwargs)}: {out}", diagnosis="other", problem_id=pid)
+            what = out if out.startswith("returned") else f"raised an error: {out}"
+            return Result(INCORRECT, message=f"Called with {_describe(kwargs)}, your function {what}",
+                          diagnosis="other", problem_id=pid)
         expected = np.asarray(reference(**kwargs), dtype=float)
         got = np.asarray(out, dtype=float)
         if got.shape != expected.shape:
@@ -345,8 +304,9 @@ def judge_pair_outputs(variant: Variant, inputs: Sequence[dict[str, Any]], outpu
         if c.extreme:
             continue
         if isinstance(c.out, str):
-            return Result(INCORRECT, message=f"Your {_ROLE[c.name]} raised an error when called with "
-                          f"{_describe(c.args)}: {c.out}", diagnosis="other", problem_id=pid)
+            what = c.out if c.out.startswith("returned") else f"raised an error: {c.out}"
+            return Result(INCORRECT, message=f"Called with {_describe(c.args)}, your {_ROLE[c.name]} "
+                          f"{what}", diagnosis="other", problem_id=pid)
         if np.shape(c.out) != c.expected.shape:
             return Result(INCORRECT, message=f"Called with {_describe(c.args)}, your {_ROLE[c.name]} "
                           f"returned shape {np.shape(c.out)}; expected shape {c.expected.shape} (one "

@@ -1,75 +1,26 @@
 """Judging numbers, arrays and multiple-choice answers.
 
-A value answer may be a number, a NumPy scalar or array, a list of numbers, or text that reads
-as a number (``"-3/2"``, ``"0.5"``). It is compared with the reference within the problem's
+A value answer may be a number (Python, NumPy, ``Fraction``, ``Decimal``, SymPy), an array or a
+list of numbers (nested lists, a SymPy ``Matrix``, axes of length 1 are fine), or text that reads
+as numbers (``"-3/2"``, ``"[0.5, 1/4]"``); see :mod:`lossedu.problems.coerce`. It is compared with the reference within the problem's
 tolerance ``(rtol, atol)``: ``|got − expected| <= atol + rtol·|expected|``. Arrays are compared
 entry by entry (partial credit = share of right entries). No counterexample is given for a value
 problem: the only "point" is the problem itself, so its expected value would be the answer.
 """
 from __future__ import annotations
 
-import numbers
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
-from lossedu import symbolic
+from lossedu.problems.coerce import MAX_ENTRIES, fit_shape, read_values
 from lossedu.problems.spec import Variant
 from lossedu.result import CORRECT, INCORRECT, INVALID, Result
 
-MAX_ENTRIES = 1000
+__all__ = ["judge_value", "judge_choice", "read_values", "MAX_ENTRIES"]
 #: Factors the "factor" diagnosis looks for (any ratio would fit a single number).
 FACTORS = (2.0, 0.5, 3.0, 1 / 3, 4.0, 0.25)
-
-
-def _number(item: Any) -> float | str:
-    """A float, or a message saying why ``item`` is not a number."""
-    if isinstance(item, bool):
-        return "True/False is not a number"
-    if isinstance(item, (numbers.Real, np.floating, np.integer)):
-        try:
-            v = float(item)
-        except (OverflowError, ValueError, TypeError):
-            return "the number is too large"
-        return v if np.isfinite(v) else f"the number is not finite ({item})"
-    if isinstance(item, (str, sp.Basic)):
-        try:
-            expr = symbolic.to_expr(item, [])
-        except symbolic.ParseError as err:
-            return f"{err}"
-        except (ValueError, TypeError, RecursionError, OverflowError) as err:
-            return f"could not read a number ({type(err).__name__})"
-        try:
-            v = float(sp.N(expr, 15))
-        except (TypeError, ValueError, OverflowError):
-            return "expected a plain number"
-        return v if np.isfinite(v) else "the number is not finite"
-    return f"expected a number, got {type(item).__name__}"
-
-
-def read_values(answer: Any) -> np.ndarray | str:
-    """The answer as a float array (a 0-d array for one number), or a message."""
-    if isinstance(answer, np.ndarray):
-        if answer.size > MAX_ENTRIES:
-            return f"too many entries ({answer.size})"
-        if answer.dtype.kind not in "iuf" or answer.dtype == bool:
-            return f"expected numbers, got an array of {answer.dtype}"
-        arr = answer.astype(float)
-        return arr if np.isfinite(arr).all() else "the array contains inf or NaN"
-    if isinstance(answer, (list, tuple)):
-        if len(answer) > MAX_ENTRIES:
-            return f"too many entries ({len(answer)})"
-        out = []
-        for k, item in enumerate(answer, start=1):
-            v = _number(item)
-            if isinstance(v, str):
-                return f"entry {k}: {v}"
-            out.append(v)
-        return np.array(out, dtype=float)
-    v = _number(answer)
-    return v if isinstance(v, str) else np.array(v)
 
 
 def _fmt(arr: np.ndarray) -> str:
@@ -85,10 +36,11 @@ def judge_value(variant: Variant, answer: Any) -> Result:
     if isinstance(got, str):
         return Result(INVALID, message=f"Could not read your answer: {got}", problem_id=pid)
     expected = np.asarray(variant.reference, dtype=float)
+    got = fit_shape(got, expected)
     interpreted = _fmt(got)
     if got.shape != expected.shape:
         want = "one number" if expected.ndim == 0 else f"{expected.size} numbers"
-        return Result(INCORRECT, message=f"Expected {want}, got shape {got.shape or 'a single number'}.",
+        return Result(INCORRECT, message=f"Expected {want}, got {f'shape {got.shape}' if got.ndim else 'a single number'}.",
                       diagnosis="shape", interpreted=interpreted, problem_id=pid)
     rtol, atol = variant.problem.tolerance
     ok = np.abs(got - expected) <= atol + rtol * np.abs(expected)
