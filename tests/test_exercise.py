@@ -29,9 +29,23 @@ def _isolated(tmp_path, monkeypatch):
     exercise.set_capture(None)
 
 
+def _bce(y, z):
+    return np.logaddexp(0.0, z) - y * z
+
+
+#: NumPy implementations, written independently of the bank: its references call lossedu.losses,
+#: which gets no credit as an implementation answer.
+NUMPY_ANSWERS = {
+    "impl.bce_with_logits": _bce,
+    "impl.softmax_cross_entropy": lambda y, z: np.logaddexp.reduce(z, axis=1) - z[np.arange(len(y)), y],
+    "impl.bce_with_logits_grad": (_bce, lambda y, z: np.exp(-np.logaddexp(0.0, -z)) - y),
+}
+
+
 def reference_answer(q: exercise.Question):
-    """A correct answer for the question's current variant, from the bank's own reference."""
-    answer = q.variant.reference
+    """A correct answer for the question's current variant: the bank's own reference, or for an
+    implementation a NumPy one."""
+    answer = NUMPY_ANSWERS[q.id] if q.problem.kind == "function" else q.variant.reference
     assert problems.check(q.id, answer, student=q.variant.student, attempt=q.attempt).status == "correct"
     return answer
 
@@ -342,3 +356,16 @@ def test_a_corrupt_database_leaves_practice_working(tmp_path, capsys):
     q.hint()
     assert "Hint 1" in capsys.readouterr().out
     assert db.read_bytes() == junk  # never touched, never deleted
+
+
+def test_an_implementation_calling_the_library_earns_nothing_in_the_notebook():
+    """Calling lossedu.losses is "incorrect" (diagnosis "reference") in the notebook too: it is
+    stored as such and does not count towards mastery; a NumPy implementation then does."""
+    from lossedu import losses
+
+    q = lossedu.session(2)["impl.bce_with_logits"]
+    result = q.check(lambda y, z: losses.bce_with_logits(y, z))
+    assert (result.status, result.score, result.diagnosis) == ("incorrect", 0.0, "reference")
+    assert "lossedu.losses.bce_with_logits" in result.message and not q.mastered
+    assert rows()[-1]["status"] == "incorrect" and rows()[-1]["diagnosis"] == "reference"
+    assert q.check(NUMPY_ANSWERS[q.id]).status == "correct" and q.mastered

@@ -29,6 +29,15 @@ def stable_grad(y, z):
     return np.exp(-np.logaddexp(0.0, -z)) - y
 
 
+def sigmoid(z):
+    """σ(z) in NumPy (an answer may not call SciPy's expit; the tests use it as the oracle)."""
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def log_sigmoid(z):
+    return -np.logaddexp(0.0, -z)
+
+
 def naive_loss(y, z):
     p = 1 / (1 + np.exp(-z))
     return -(y * np.log(p) + (1 - y) * np.log(1 - p))
@@ -53,6 +62,14 @@ def test_reference_pair_agrees_with_scipy_and_with_its_own_finite_differences():
     assert np.allclose(grad(y, z), (loss(y, z + h) - loss(y, z - h)) / (2 * h), atol=1e-7)
 
 
+def test_the_reference_pair_itself_gets_no_credit():
+    """Handing in lossedu.losses' own functions is calling a ready-made loss, not an answer."""
+    r = problems.check(PID, problems.get(PID).variant(None).reference)
+    assert (r.status, r.score, r.diagnosis) == ("incorrect", 0.0, "reference"), r
+    assert "loss function calls lossedu.losses.bce_with_logits" in r.message
+    assert "gradient function calls lossedu.losses.bce_with_logits_grad" in r.message
+
+
 def test_inputs_cover_extremes_ties_and_finite_difference_triples():
     p = problems.get(PID)
     inputs = p.draw_inputs(p.variant("ana"), np.random.default_rng(3))
@@ -74,7 +91,7 @@ def test_correct_stable_pair_passes(student):
     r = check(stable_loss, stable_grad, student)
     assert r.status == "correct" and r.score == 1.0, r
     tanh_grad = lambda y, z: 0.5 * (1 + np.tanh(z / 2)) - y  # another stable sigmoid
-    assert check(lambda y, z: -(y * log_expit(z) + (1 - y) * log_expit(-z)), tanh_grad, student).correct
+    assert check(lambda y, z: -(y * log_sigmoid(z) + (1 - y) * log_sigmoid(-z)), tanh_grad, student).correct
 
 
 def test_gradient_consistent_with_a_wrong_loss_blames_the_loss():
@@ -90,7 +107,7 @@ def test_gradient_consistent_with_a_wrong_loss_blames_the_loss():
 
 
 def test_gradient_inconsistent_with_own_loss_names_the_point():
-    r = check(stable_loss, lambda y, z: y - expit(z))  # right loss, gradient with the sign flipped
+    r = check(stable_loss, lambda y, z: y - sigmoid(z))  # right loss, gradient with the sign flipped
     assert r.status == "incorrect" and r.diagnosis == "sign", r
     assert "Your loss is right, but your gradient does not match its derivative" in r.message
     assert "finite difference" in r.message and "z = " in r.message
@@ -98,7 +115,7 @@ def test_gradient_inconsistent_with_own_loss_names_the_point():
     assert r.counterexample["got"] == pytest.approx(point["y"] - expit(point["z"]), rel=1e-5)
     assert r.counterexample["expected"] == pytest.approx(expit(point["z"]) - point["y"], rel=1e-5)
 
-    r = check(lambda y, z: 2 * stable_loss(y, z), lambda y, z: y - expit(z))  # both wrong, differently
+    r = check(lambda y, z: 2 * stable_loss(y, z), lambda y, z: y - sigmoid(z))  # both wrong, differently
     assert "does not match the derivative of your own loss" in r.message
 
     r = check(lambda y, z: 2 * stable_loss(y, z), stable_grad)  # right gradient, wrong loss
@@ -107,9 +124,9 @@ def test_gradient_inconsistent_with_own_loss_names_the_point():
 
 
 @pytest.mark.parametrize("grad, tag, words", [
-    (lambda y, z: expit(z) * (1 - expit(z)), "chain-rule", "∂p̂/∂z alone"),
-    (lambda y, z: -(y / expit(z) - (1 - y) / (1 - expit(z))), "chain-rule", "That is ∂L/∂p̂"),
-    (lambda y, z: (expit(z) - y) * expit(z) * (1 - expit(z)), "known", "squared error on the probability"),
+    (lambda y, z: sigmoid(z) * (1 - sigmoid(z)), "chain-rule", "∂p̂/∂z alone"),
+    (lambda y, z: -(y / sigmoid(z) - (1 - y) / (1 - sigmoid(z))), "chain-rule", "That is ∂L/∂p̂"),
+    (lambda y, z: (sigmoid(z) - y) * sigmoid(z) * (1 - sigmoid(z)), "known", "squared error on the probability"),
 ])
 def test_catalogued_gradient_mistakes_get_their_message(grad, tag, words):
     r = check(stable_loss, grad)
@@ -173,7 +190,7 @@ def _as_data(values):
 
 @pytest.mark.parametrize("pair", [
     (stable_loss, stable_grad), (naive_loss, naive_grad), (lambda y, z: -stable_loss(y, z), lambda y, z: -stable_grad(y, z)),
-    (stable_loss, lambda y, z: y - expit(z)), (stable_loss, lambda y, z: stable_grad(y, z).mean()),
+    (stable_loss, lambda y, z: y - sigmoid(z)), (stable_loss, lambda y, z: stable_grad(y, z).mean()),
 ], ids=["correct", "unstable", "consistent-wrong-loss", "inconsistent", "shape"])
 def test_protocol_per_callable_gives_the_in_process_result(pair):
     p = problems.get(PID)

@@ -244,9 +244,21 @@ def test_what_a_function_prints_is_capped():
     assert 2000 <= len(buf.getvalue()) < 3000 and "not shown" in buf.getvalue()
 
 
-def test_ready_made_losses_are_flagged_in_every_spelling():
-    """Practice accepts right values from lossedu.losses (the notebook judges values), but says
-    that homework grading gives no credit for them, and names what was called."""
+def _numpy_grad(y, z):
+    return np.exp(-np.logaddexp(0.0, -z)) - y
+
+
+def _reference_use(pid, fn):
+    """Assert ``fn`` gets no credit for calling a ready-made loss; return the Result."""
+    r = check(pid, fn)
+    assert (r.status, r.score, r.diagnosis) == (INCORRECT, 0.0, "reference"), (fn, r)
+    assert r.details["reference_use"] and "NumPy" in r.message, r.message
+    return r
+
+
+def test_ready_made_losses_get_no_credit_in_every_spelling():
+    """An implementation that calls lossedu.losses is "incorrect" (diagnosis "reference", score
+    0) whatever the spelling; the message names what was called and says the values are right."""
     from lossedu.losses import bce_with_logits as ready
     import lossedu.losses as L
 
@@ -269,16 +281,85 @@ def test_ready_made_losses_are_flagged_in_every_spelling():
         f = ready
         return lambda y, z: f(y, z)
 
-    for fn in (direct, aliased, imported, via_package, helper, make(), losses.bce_with_logits):
+    scope = {"np": np}
+    exec("from lossedu.losses import *\n"                                    # noqa: S102
+         "f = bce_with_logits\n"
+         "def star(y, z):\n    return bce_with_logits(y, z)\n"
+         "def alias(y, z):\n    return f(y, z)\n"
+         "def inner(y, z):\n    return sigmoid(z) * 0 + np.logaddexp(0.0, z) - y * z\n"
+         "def outer(y, z):\n    return inner(y, z)\n", scope)
+    spellings = (direct, aliased, imported, via_package, helper, make(), losses.bce_with_logits,
+                 scope["star"], scope["alias"], scope["outer"])
+    for fn in spellings:
+        r = _reference_use("impl.bce_with_logits", fn)
+        assert "right values" in r.message and r.details["values"] == CORRECT and r.counterexample is None
+    assert "lossedu.losses.bce_with_logits" in check("impl.bce_with_logits", direct).message
+    assert "lossedu.losses.sigmoid" in check("impl.bce_with_logits", scope["outer"]).message
+    pair = _reference_use("impl.bce_with_logits_grad", (_good, lambda y, z: losses.bce_with_logits_grad(y, z)))
+    assert "your gradient function calls lossedu.losses.bce_with_logits_grad" in pair.message
+    assert "loss function calls" not in pair.message
+    wrong = _reference_use("impl.bce_with_logits", lambda y, z: 2 * losses.bce_with_logits(y, z))
+    assert wrong.details["values"] == INCORRECT and "right values" not in wrong.message
+    assert "2 times" in wrong.message and wrong.counterexample
+
+
+def test_scipy_ready_made_losses_get_no_credit_but_numpy_is_allowed(monkeypatch):
+    import sys
+    import types
+
+    import scipy
+    import scipy.special as sc
+    from scipy.special import logsumexp, xlogy
+
+    for fn in (lambda y, z: -sc.log_expit(z) + (1 - y) * z,
+               lambda y, z: np.logaddexp(0.0, z) - y * z + 0 * xlogy(y, 1.0),
+               lambda y, z: scipy.special.logsumexp(np.stack([np.zeros_like(z), z]), axis=0) - y * z):
+        _reference_use("impl.bce_with_logits", fn)
+    r = _reference_use("impl.softmax_cross_entropy", lambda y, z: logsumexp(z, axis=1) - z[np.arange(len(y)), y])
+    assert "scipy.special.logsumexp" in r.message
+    # NumPy stays allowed, even where a library re-exports it (SciPy's array-API layer does)
+    compat = types.ModuleType("scipy._fake_array_api_compat")
+    compat.numpy, compat.logaddexp, compat.exp = np, np.logaddexp, np.exp
+    monkeypatch.setitem(sys.modules, compat.__name__, compat)
+    from_compat = compat.logaddexp
+    assert check("impl.bce_with_logits", lambda y, z: from_compat(0.0, z) - y * z).status == CORRECT
+    numpy_again = compat.numpy
+    assert check("impl.bce_with_logits", lambda y, z: numpy_again.logaddexp(0.0, z) - y * z).status == CORRECT
+
+
+def test_numpy_implementations_are_accepted_whatever_they_are_called():
+    scope = {"np": np}
+    exec("from lossedu.losses import *\n"                                    # noqa: S102
+         "def bce_with_logits(y, z):\n    return np.logaddexp(0.0, z) - y * z\n"
+         "def sigmoid(z):\n    return np.exp(-np.logaddexp(0.0, -z))\n"
+         "def grad(y, z):\n    return sigmoid(z) - y\n", scope)
+    for fn in (scope["bce_with_logits"], _good, lambda y, z: np.logaddexp(0.0, z) - y * z):
         r = check("impl.bce_with_logits", fn)
-        assert r.status == CORRECT  # practice judges the values...
-        assert "no credit" in r.message and r.details["reference_use"], (fn, r.message)  # ...and warns
-    pair = check("impl.bce_with_logits_grad", (losses.bce_with_logits, lambda y, z: expit(z) - y))
-    assert pair.details["reference_use"] and "no credit" in pair.message
-    wrong = check("impl.bce_with_logits", lambda y, z: 2 * losses.bce_with_logits(y, z))
-    assert wrong.status == INCORRECT and wrong.details["reference_use"]
-    clean = check("impl.bce_with_logits", _good)  # NumPy alone is fine
-    assert clean.status == CORRECT and "reference_use" not in clean.details
+        assert r.status == CORRECT and "reference_use" not in r.details, r
+    r = check("impl.bce_with_logits_grad", (scope["bce_with_logits"], scope["grad"]))
+    assert r.status == CORRECT, r
+    assert check("impl.bce_with_logits_grad", (_good, _numpy_grad)).status == CORRECT
+
+
+def test_the_notebook_and_the_grader_flag_the_same_names():
+    """The grader's rule (lossedu.grading.harness) and the notebook's agree on every spelling."""
+    import scipy.special as sc
+
+    from lossedu.grading.harness import reference_names
+    from lossedu.problems.coerce import library_names
+
+    scope = {"np": np, "losses": losses, "lossedu": lossedu, "sc": sc, "expit": sc.expit,
+             "ready": losses.bce_with_logits}
+    exec("def mine(y, z):\n    return np.logaddexp(0.0, z) - y * z\n"          # noqa: S102
+         "def direct(y, z):\n    return losses.bce_with_logits(y, z)\n"
+         "def package(y, z):\n    return lossedu.losses.bce_with_logits(y, z)\n"
+         "def helper(y, z):\n    return direct(y, z) + mine(y, z)\n"
+         "def alias(y, z):\n    return ready(y, z)\n"
+         "def ufunc(y, z):\n    return expit(z) - y\n"
+         "def module(y, z):\n    return sc.log_expit(z)\n", scope)
+    for name in ("mine", "direct", "package", "helper", "alias", "ufunc", "module"):
+        assert library_names(scope[name]) == reference_names(scope[name]), name
+    assert library_names(scope["mine"]) == [] and library_names(losses.bce_with_logits)
 
 
 @pytest.mark.parametrize("returns, words", [

@@ -33,13 +33,11 @@ import warnings
 from typing import Any, Callable
 
 from lossedu.grading import codec
+from lossedu.problems.coerce import library_names as reference_names  # the one rule the notebook check uses too
 
 MAX_LINE = 1_000_000          # bytes of one message
 MAX_ERROR_TEXT = 500
 #: modules whose use inside an implementation answer means "called a ready-made loss"
-REFERENCE_PREFIXES = ("lossedu.losses", "scipy", "torch", "tensorflow", "jax", "sklearn", "keras")
-#: Top-level packages whose functions are building blocks, never a ready-made loss.
-ALLOWED_ROOTS = frozenset({"numpy", "math", "builtins", "cmath"})
 _MAGIC_START = ("%", "!")
 
 
@@ -98,73 +96,6 @@ def code_names(code: types.CodeType) -> set[str]:
         if isinstance(const, types.CodeType):
             names |= code_names(const)
     return names
-
-
-def _is_reference(obj: Any) -> str | None:
-    """The reference library ``obj`` comes from, or None.
-
-    A module counts by its own name only. A function counts by its ``__module__``; one without
-    (a ufunc) counts when a reference module exports it under its name, unless NumPy itself does
-    (reference libraries re-export NumPy, and ``np.exp`` must stay allowed).
-    """
-    if isinstance(obj, types.ModuleType):
-        return obj.__name__ if obj.__name__.startswith(REFERENCE_PREFIXES) else None
-    module = getattr(obj, "__module__", None)
-    if isinstance(module, str):
-        if module.startswith(REFERENCE_PREFIXES):
-            return module
-        if module.split(".")[0] in ALLOWED_ROOTS:
-            return None
-    numpy = sys.modules.get("numpy")
-    if numpy is not None and getattr(numpy, getattr(obj, "__name__", "") or "\0", None) is obj:
-        return None
-    for name, mod in list(sys.modules.items()):
-        if name.startswith(REFERENCE_PREFIXES) and mod is not None:
-            if getattr(mod, getattr(obj, "__name__", "") or "\0", None) is obj:
-                return name
-    return None
-
-
-def reference_names(fn: Any, _seen: set[int] | None = None) -> list[str]:
-    """Names an implementation uses that resolve to a reference library (recursively).
-
-    Follows the learner's own helper functions (those defined in the same namespace) and
-    closure variables. ``lossedu`` itself counts when its ``losses`` module is used.
-    """
-    seen = _seen if _seen is not None else set()
-    code = getattr(fn, "__code__", None)
-    if id(fn) in seen:
-        return []
-    seen.add(id(fn))
-    found = _is_reference(fn)
-    if found or not isinstance(code, types.CodeType):
-        return [f"{getattr(fn, '__name__', '?')} ({found})"] if found else []
-    names = code_names(code)
-    scope = getattr(fn, "__globals__", {})
-    values = [(n, scope.get(n, getattr(builtins, n, None))) for n in names]
-    values += [(f"closure {i}", c.cell_contents) for i, c in enumerate(fn.__closure__ or ())
-               if _cell_filled(c)]
-    flagged = []
-    for name, obj in values:
-        if obj is None:
-            continue
-        if isinstance(obj, types.ModuleType) and obj.__name__ == "lossedu" and "losses" in names:
-            flagged.append(f"{name} (lossedu.losses)")
-        elif isinstance(obj, types.FunctionType) and obj.__globals__ is scope:
-            flagged += reference_names(obj, seen)
-        elif callable(obj) or isinstance(obj, types.ModuleType):
-            found = _is_reference(obj)
-            if found:
-                flagged.append(f"{name} ({found})")
-    return sorted(set(flagged))
-
-
-def _cell_filled(cell: Any) -> bool:
-    try:
-        cell.cell_contents
-    except ValueError:
-        return False
-    return True
 
 
 class ReferenceCounter:

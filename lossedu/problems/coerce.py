@@ -153,42 +153,152 @@ def _array_like(out: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------- ready-made losses
-LIBRARY = "lossedu.losses"
+#: Modules whose functions are ready-made losses (or their building blocks): an implementation
+#: answer that uses one of them, or anything inside them, computes nothing itself.
+LIBRARY_PREFIXES = ("lossedu.losses", "scipy", "torch", "tensorflow", "jax", "sklearn", "keras")
+#: Top-level packages whose functions are building blocks, never a ready-made loss.
+ALLOWED_ROOTS = frozenset({"numpy", "math", "builtins", "cmath"})
+LIBRARY = LIBRARY_PREFIXES[0]
+
+
+def _in_library(module: str) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in LIBRARY_PREFIXES)
+
+
+def library_source(obj: Any) -> str | None:
+    """The library of ready-made losses ``obj`` comes from (a module name), or None.
+
+    A module counts by its own name. A function counts by its own ``__module__``; one without
+    (a SciPy ufunc such as ``expit``) counts when a library module exports it under its name,
+    unless NumPy itself does: libraries re-export NumPy, and ``np.exp`` or ``np.logaddexp`` stay
+    allowed wherever they were imported from. ``functools.partial`` is seen through.
+
+    >>> import numpy as np
+    >>> from lossedu import losses
+    >>> library_source(losses.bce_with_logits), library_source(np.logaddexp)
+    ('lossedu.losses', None)
+    """
+    import functools
+    import sys
+    import types
+
+    try:
+        if isinstance(obj, functools.partial):
+            return library_source(obj.func)
+        if isinstance(obj, types.ModuleType):
+            return obj.__name__ if _in_library(obj.__name__) else None
+        module = getattr(obj, "__module__", None)
+        if isinstance(module, str):
+            if _in_library(module):
+                return module
+            if module.split(".")[0] in ALLOWED_ROOTS:
+                return None
+        name = getattr(obj, "__name__", None)
+        if not isinstance(name, str):
+            return None
+        numpy = sys.modules.get("numpy")
+        if numpy is not None and vars(numpy).get(name) is obj:
+            return None
+        for modname, mod in list(sys.modules.items()):
+            if mod is not None and _in_library(modname) and getattr(mod, "__dict__", {}).get(name) is obj:
+                return modname
+    except Exception:  # noqa: BLE001 - a learner's object with a hostile __getattr__ is not a library
+        return None
+    return None
 
 
 def library_names(fn: Any, _seen: set[int] | None = None) -> list[str]:
-    """Names a function uses that are ready-made losses from :mod:`lossedu.losses`.
+    """Names a function uses that resolve to a library of ready-made losses, as ``"name (module)"``.
 
-    Follows the learner's own helpers (functions defined in the same namespace) and closure
-    variables, so ``def f(y, z): return helper(y, z)`` is seen through. Only the code is read;
-    nothing is called.
+    ``fn`` itself may be library code; otherwise its code is read (nothing is called): the global
+    names it uses (``losses``, an alias ``f = losses.bce_with_logits``, a ``from ... import *``),
+    its closure variables and default arguments, and, recursively, the learner's own helper
+    functions (those defined in the same namespace). ``lossedu`` itself counts when its
+    ``losses`` module is used. The homework grader applies the same rule.
+
+    >>> from lossedu import losses
+    >>> library_names(lambda y, z: losses.bce_with_logits(y, z))
+    ['losses (lossedu.losses)']
     """
+    return sorted({f"{name} ({source})" for name, source, _ in _library_uses(fn, _seen)})
+
+
+def library_calls(fn: Any) -> list[str]:
+    """What :func:`library_names` found, as qualified names (``lossedu.losses.bce_with_logits``)
+    where the attribute used can be told, else the module (``scipy.special``)."""
+    return sorted({call for _, _, call in _library_uses(fn, None)})
+
+
+def _library_uses(fn: Any, _seen: set[int] | None) -> list[tuple[str, str, str]]:
+    """(name in the code, library module, qualified name) of every library use of ``fn``."""
     import types
 
     seen = _seen if _seen is not None else set()
     if id(fn) in seen:
         return []
     seen.add(id(fn))
-    if getattr(fn, "__module__", None) == LIBRARY:
-        return [getattr(fn, "__name__", "?")]
+    found = library_source(fn)
     code = getattr(fn, "__code__", None)
-    if not isinstance(code, types.CodeType):
-        return []
-    scope = getattr(fn, "__globals__", {}) or {}
+    if found or not isinstance(code, types.CodeType):
+        return [(getattr(fn, "__name__", "?"), found, _qualified(fn, found))] if found else []
     names = _code_names(code)
-    values = [(n, scope.get(n)) for n in names]
+    scope = getattr(fn, "__globals__", None) or {}
+    builtins = scope.get("__builtins__", {})
+    builtins = vars(builtins) if isinstance(builtins, types.ModuleType) else builtins
+    values = [(n, scope[n] if n in scope else builtins.get(n) if isinstance(builtins, dict) else None)
+              for n in sorted(names)]
     values += [(f"closure {i}", _cell(c)) for i, c in enumerate(getattr(fn, "__closure__", None) or ())]
-    found = []
+    defaults = list(getattr(fn, "__defaults__", None) or ())
+    defaults += list((getattr(fn, "__kwdefaults__", None) or {}).values())
+    values += [(f"default {i}", v) for i, v in enumerate(defaults)]
+    uses = []
     for name, obj in values:
-        if isinstance(obj, types.ModuleType):
-            if obj.__name__ == LIBRARY or (obj.__name__ == "lossedu" and "losses" in names):
-                found.append(f"{name} ({LIBRARY})")
-        elif isinstance(obj, types.FunctionType):
-            if obj.__module__ == LIBRARY:
-                found.append(f"{name} ({LIBRARY})")
-            elif obj.__globals__ is scope:
-                found += library_names(obj, seen)
-    return sorted(set(found))
+        if obj is None:
+            continue
+        if isinstance(obj, types.ModuleType) and obj.__name__ == "lossedu" and "losses" in names:
+            uses.append((name, LIBRARY, _attributes(vars(obj).get("losses"), names) or LIBRARY))
+        elif isinstance(obj, types.FunctionType) and obj.__globals__ is scope:
+            uses += _library_uses(obj, seen)
+        elif callable(obj) or isinstance(obj, types.ModuleType):
+            source = library_source(obj)
+            if source:
+                uses.append((name, source, _qualified(obj, source, names)))
+    return uses
+
+
+def _qualified(obj: Any, source: str, names: set[str] = frozenset()) -> str:
+    """``module.function`` for a library function (its public module when one exports it), or
+    the attributes of a library module the code uses."""
+    import sys
+    import types
+
+    if isinstance(obj, types.ModuleType):
+        return _attributes(obj, names) or obj.__name__
+    name = getattr(getattr(obj, "func", obj), "__name__", None)
+    if not isinstance(name, str):
+        return source
+    public = [m for m, mod in list(sys.modules.items()) if mod is not None and _in_library(m)
+              and getattr(mod, "__dict__", {}).get(name) is getattr(obj, "func", obj)]
+    best = min(public, key=lambda m: (sum(part.startswith("_") for part in m.split(".")), len(m)),
+               default=source)
+    return f"{best}.{name}"
+
+
+def _attributes(module: Any, names: set[str], depth: int = 2) -> str:
+    """``module.attr`` for the attributes of ``module`` named in the code that are library
+    functions (one level of submodules deep: ``scipy.special.xlogy``), joined by ", "."""
+    import types
+
+    if not isinstance(module, types.ModuleType) or depth == 0:
+        return ""
+    found = []
+    for attr in sorted(names):
+        value = getattr(module, "__dict__", {}).get(attr)
+        if isinstance(value, types.ModuleType) and _in_library(value.__name__):
+            found.append(_attributes(value, names, depth - 1))
+        elif value is not None and callable(value) and library_source(value):
+            found.append(f"{module.__name__}.{attr}")
+    return ", ".join(f for f in found if f)
 
 
 def _code_names(code: Any) -> set[str]:
@@ -204,4 +314,3 @@ def _cell(cell: Any) -> Any:
         return cell.cell_contents
     except ValueError:
         return None
-

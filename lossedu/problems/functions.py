@@ -8,10 +8,13 @@ The protocol has two halves so that homework grading can run learner code in ano
    ``outputs[i]`` is the returned array or a str describing the exception, ``warnings[i]`` the
    warnings the call emitted (optional).
 
-Ready-made losses. A function that calls :mod:`lossedu.losses` (directly, through an alias, a
-helper or a closure; see :func:`lossedu.problems.coerce.library_names`) is judged on its values
-like any other, so practice is not blocked, but the message says that homework grading gives no
-credit for it and ``details["reference_use"]`` names what was called.
+Ready-made losses. A function that uses :mod:`lossedu.losses` or a library of ready-made losses
+(SciPy, PyTorch, scikit-learn, ...; directly, through an alias, a helper, a closure or a
+``from ... import *``; see :func:`lossedu.problems.coerce.library_names`) computes nothing itself:
+it is "incorrect" with score 0 and diagnosis ``"reference"``, as in homework grading. The message
+names what was called and still says whether the values were right; ``details["reference_use"]``
+lists the names and ``details["values"]`` the status the values alone would have had. NumPy is
+always allowed.
 
 Verdicts, in order: an exception on ordinary inputs; a wrong shape (``"shape"``); wrong values on
 ordinary inputs (``"sign"``, ``"factor"``, ``"label"`` or no tag, with a counterexample); right on
@@ -44,7 +47,7 @@ import sympy as sp
 
 from lossedu.problems.calling import (CALL_KEY, MAX_PRINTED, PAIR, WATCHED, call_all, pick,  # noqa: F401
                                      split_call)
-from lossedu.problems.coerce import library_names
+from lossedu.problems.coerce import library_calls, library_names
 from lossedu.problems.sampling import problem_rng
 from lossedu.problems.spec import Variant
 from lossedu.result import CORRECT, INCORRECT, INVALID, UNATTEMPTED, Result
@@ -93,13 +96,30 @@ def judge_function(variant: Variant, fn: Any) -> Result:
                       f"{type(fn).__name__}.", problem_id=problem.id)
     outputs, caught = call_all(fn, inputs)
     result = judge_outputs(variant, inputs, outputs, caught)
-    used = [n for f in (fn if isinstance(fn, (tuple, list)) else [fn]) for n in library_names(f)]
-    if used:  # practice accepts right values; homework grading gives no credit (diagnosis "reference")
-        return Result(result.status, result.score, f"{result.message} But your implementation calls a "
-                      f"ready-made loss ({', '.join(used)}): homework grading gives no credit for that, "
-                      "so write it with NumPy operations.", result.diagnosis, result.counterexample,
-                      result.interpreted, result.problem_id, {**result.details, "reference_use": used})
-    return result
+    return _refuse_library_use(fn, result)
+
+
+def _refuse_library_use(fn: Any, result: Result) -> Result:
+    """``result`` unchanged, or "incorrect" (diagnosis ``"reference"``) when the answer calls a
+    ready-made loss; the message names what was called and whether the values were right."""
+    pair = isinstance(fn, (tuple, list))
+    parts = list(zip(PAIR, fn)) if pair else [("", fn)]
+    used = sorted({n for _, f in parts for n in library_names(f)})
+    if not used:
+        return result
+    said = "; ".join((f"your {_ROLE[role]} calls " if pair else "it calls ") + ", ".join(calls)
+                     for role, calls in ((role, library_calls(f)) for role, f in parts) if calls)
+    ask = ("write it with NumPy operations (np.exp, np.log1p, np.logaddexp, ...) instead of calling a "
+           "ready-made loss.")
+    if result.status == CORRECT:
+        message = f"Your {'functions give' if pair else 'function gives'} the right values, but {said}; {ask}"
+    else:
+        message = f"{said[0].upper()}{said[1:]}; {ask}"
+        if result.status == INCORRECT:
+            message += f" The values are not right either: {result.message}"
+    return Result(INCORRECT, 0.0, message, "reference",
+                  result.counterexample if result.status == INCORRECT else None, None, result.problem_id,
+                  {**result.details, "reference_use": used, "values": result.status})
 
 
 def is_pair(inputs: Sequence[dict[str, Any]]) -> bool:

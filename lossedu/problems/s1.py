@@ -59,7 +59,8 @@ MSE = Problem(
     variables=("y", "yhat"), domains={"y": "real", "yhat": "real"},
     reference=lambda params: D.mse_grad(),
     hints=("Treat $y$ as a constant and differentiate with respect to $\\hat y$ only.",
-           "Use the chain rule on $(\\hat y - y)^2$: the outer derivative is $2(\\hat y - y)$, the inner one is 1.",
+           "Use the chain rule on $(\\hat y - y)^2$: differentiate the square, then multiply by the "
+           "derivative of what is inside it with respect to $\\hat y$.",
            "The ½ in front cancels the 2 from the square."),
     solution=r"$\dfrac{\partial L}{\partial \hat y} = \tfrac12 \cdot 2(\hat y - y) \cdot 1 = \hat y - y$: "
              "prediction minus truth, the error signal that gets backpropagated.",
@@ -83,7 +84,8 @@ MAE = Problem(
     reference=lambda params: D.mae_grad(),
     regions=(ABOVE, BELOW), kinks=(TIE,),
     hints=("Away from a tie, $|r|$ is a straight line of slope +1 or −1 in $r = \\hat y - y$.",
-           "$\\frac{d|r|}{dr}$ is the sign of $r$ for $r \\neq 0$; at $r = 0$ any value in $[-1, 1]$ is a subgradient.",
+           "Find the slope of $|r|$ on each side of $r = 0$; at $r = 0$ any value between the two slopes is "
+           "a subgradient.",
            "One valid answer uses `sign(yhat - y)`."),
     solution=r"With $r = \hat y - y$: $\partial L/\partial \hat y = +1$ if $r > 0$, $-1$ if $r < 0$, "
              r"and any value in $[-1, 1]$ at $r = 0$. So $\operatorname{sign}(\hat y - y)$ (which gives 0 "
@@ -125,15 +127,17 @@ LINREG_GRAD = Problem(
     variables=("w",), domains={"w": "real"},
     reference=lambda params: D.linreg_risk_grad(_data(params)), **REGRESSION,
     hints=("$\\hat R(w) = \\frac12 \\sum_i \\tfrac12 (w x_i - y_i)^2$: differentiate term by term.",
-           "By the chain rule, $\\frac{d}{dw}\\tfrac12(w x_i - y_i)^2 = (w x_i - y_i)\\,x_i$.",
-           "Average the two terms $(w x_i - y_i)\\,x_i$ over the two points."),
+           "Chain rule on each term: the outer function is $\\tfrac12 u^2$ with $u = w x_i - y_i$; multiply "
+           "its derivative by $du/dw$.",
+           "Each term gives $(w x_i - y_i)\\,x_i$; average the two terms over the two points."),
     solution=r"$\dfrac{d\hat R}{dw} = \frac1n \sum_i (w x_i - y_i)\,x_i = \tfrac12\big[(w\cdot{{x1}} - {{y1}})\cdot{{x1}} + "
              r"(w\cdot{{x2}} - {{y2}})\cdot{{x2}}\big]$. At $w = {{w0}}$ this is ${{grad}}$.",
     mistakes=(
         Mistake(lambda p: 2 * D.linreg_risk_grad(_data(p)), "You summed the terms instead of averaging "
                 "them: the empirical risk divides by n.", "factor"),
         Mistake(lambda p: sum(D.w * xi - yi for xi, yi in _data(p)) / 2, "A chain-rule factor is "
-                "missing: the derivative of w·xᵢ with respect to w is xᵢ.", "chain-rule"),
+                "missing: differentiate the inner function w·xᵢ − yᵢ with respect to w and multiply each "
+                "term by it.", "chain-rule"),
     ),
 )
 
@@ -150,7 +154,8 @@ LINREG_GRAD_VALUE = Problem(
              "Gradient descent moves $w$ against the sign of this number.",
     mistakes=(
         Mistake(lambda p: (_regression_numbers(p)["r1"] + _regression_numbers(p)["r2"]) / 2,
-                "A chain-rule factor is missing: multiply each residual by its xᵢ.", "chain-rule"),
+                "A chain-rule factor is missing: each residual still has to be multiplied by the derivative "
+                "of w·xᵢ with respect to w.", "chain-rule"),
         Mistake(lambda p: 2 * _regression_numbers(p)["grad"], "You summed instead of averaging: "
                 "divide by n = 2.", "factor"),
     ),
@@ -251,8 +256,9 @@ MONTE_CARLO = Problem(
              "set is a different matter: the parameters were chosen to make it small, so it tends to "
              "underestimate $R$.",
     mistakes=(
-        Mistake(lambda p: p["se0"] * p["n0"] / p["n1"], "That scales the error like 1/n. The variance "
-                "of an average falls like 1/n; its standard error, the square root, like 1/√n."),
+        Mistake(lambda p: p["se0"] * p["n0"] / p["n1"], "That scales the error like 1/n, which is how the "
+                "variance of an average shrinks. The question asks for the standard error: how is it "
+                "related to the variance?"),
         Mistake(lambda p: p["se0"], "More fresh examples do make the estimate more precise: it is an "
                 "average of n independent losses."),
         Mistake(lambda p: p["se0"] * np.sqrt(p["n1"] / p["n0"]), "The ratio is upside down: with more "
@@ -296,14 +302,14 @@ OUTLIER = Problem(
              r"**median**: sorted $({{sorted}})$, so $c = {{median:g}}$. The outlier only counts as "
              "\"one point above\", however far away it is: that is robustness.",
     mistakes=(
-        Mistake(lambda p: [_outlier_numbers(p)["median"], _outlier_numbers(p)["mean"]], "Swapped: the "
-                "squared error is minimised by the mean, the absolute error by the median."),
+        Mistake(lambda p: [_outlier_numbers(p)["median"], _outlier_numbers(p)["mean"]], "The two numbers "
+                "are swapped: the list asks for the squared-error minimiser first, then the absolute-error one."),
         Mistake(lambda p: [_outlier_numbers(p)["median"], _outlier_numbers(p)["median"]], "The squared "
-                "error does not ignore the outlier: its minimiser makes the residuals sum to zero, so a "
-                "far-away point pulls it along."),
+                "error does not ignore the outlier: set the derivative of its risk to zero and see how "
+                "far the last reading pulls c."),
         Mistake(lambda p: [_outlier_numbers(p)["mean"], _outlier_numbers(p)["mean"]], "The absolute "
-                "error is minimised where as many points lie below c as above it, which is not the mean "
-                "here."),
+                "error is not minimised there: find the c at which 0 is a subgradient of its risk (count "
+                "the readings below and above c)."),
     ),
 )
 
@@ -329,8 +335,8 @@ METRIC = Problem(
         Option("c", "same winner", False, "Not always: predictions all off by 0.6 have a smaller squared "
                "error than three exact ones plus one off by 2, but the metric prefers the second model. "
                "The loss is a surrogate, not the metric."),
-        Option("d", "unbounded", False, "The metric is a share, between 0 and 1. Its trouble is that it "
-               "is flat between jumps."),
+        Option("d", "unbounded", False, "The metric is a share, between 0 and 1, so it is bounded. Its "
+               "trouble lies elsewhere: what happens to it when w changes a little?"),
     ),
     hints=("Imagine moving $w$ by a tiny amount. When does the metric change at all?",
            "What does gradient descent do where the derivative is zero?"),

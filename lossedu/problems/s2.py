@@ -103,14 +103,15 @@ BCE_PROB = Problem(
     variables=("y", "p"), domains={"y": "label01", "p": "prob"},
     reference=lambda params: D.bce_prob_grad(),
     hints=("Differentiate the two terms separately; $y$ is a constant.",
-           "$\\frac{d}{dp}\\log p = 1/p$ and $\\frac{d}{dp}\\log(1 - p) = -1/(1 - p)$ (mind the inner −1).",
+           "$\\frac{d}{dp}\\log p = 1/p$; for $\\log(1 - p)$ use the chain rule: the inner function is $1 - p$.",
            "Put the overall minus sign in front of $y/p - (1 - y)/(1 - p)$."),
     solution=r"$\dfrac{\partial L}{\partial p} = -\left(\dfrac{y}{p} - \dfrac{1 - y}{1 - p}\right) = "
              r"\dfrac{p - y}{p(1 - p)}$. For $y = 1$ it is $-1/p$: huge when the model is confidently "
              "wrong ($p \\to 0$).",
     mistakes=(
-        Mistake("-(y/p + (1 - y)/(1 - p))", "The derivative of log(1 − p) is −1/(1 − p): the "
-                "inner derivative −1 is missing.", "chain-rule"),
+        Mistake("-(y/p + (1 - y)/(1 - p))", "The inner derivative is missing: log(1 − p) has "
+                "the inner function 1 − p; differentiate it with respect to p and multiply it in.",
+                "chain-rule"),
         Mistake("y/p - (1 - y)/(1 - p)", "The sign is flipped: the loss has a minus sign in front.",
                 "sign"),
     ),
@@ -131,8 +132,9 @@ BCE_LOGIT = Problem(
     solution=r"$\dfrac{\partial L}{\partial z} = -\left(\dfrac{y}{p} - \dfrac{1-y}{1-p}\right)p(1-p) "
              r"= -(y(1-p) - (1-y)p) = p - y = \sigma(z) - y$: predicted probability minus label.",
     mistakes=(
-        Mistake("-(y/sigmoid(z) - (1 - y)/(1 - sigmoid(z)))", "That is ∂L/∂p; multiply by "
-                "∂p/∂z = σ(z)(1 − σ(z)) to get the derivative with respect to the logit.", "chain-rule"),
+        Mistake("-(y/sigmoid(z) - (1 - y)/(1 - sigmoid(z)))", "That is ∂L/∂p: you dropped the "
+                "derivative of the inner function. Differentiate p = σ(z) with respect to z and multiply "
+                "it in.", "chain-rule"),
         Mistake("y - sigmoid(z)", "The sign is flipped: increasing z should lower the loss when "
                 "y = 1, so the gradient is negative there.", "sign"),
         Mistake(SIGMA_PRIME, "That is ∂p/∂z alone; the chain rule multiplies it by ∂L/∂p."),
@@ -155,7 +157,8 @@ BCE_EXAMPLE = Problem(
              r"{{loss:.4f}}$, and $\partial L/\partial z = \hat p - y = {{grad:.4f}}$.",
     mistakes=(
         Mistake(lambda p: [_bce_numbers(p)["loss"], -_bce_numbers(p)["grad"]],
-                "The loss is right but the gradient's sign is flipped: it is p̂ − y.", "sign"),
+                "The loss is right but the gradient has the wrong sign: check which way raising z moves the "
+                "loss for this label.", "sign"),
         Mistake(lambda p: [_bce_numbers(p)["loss"] / np.log(10), _bce_numbers(p)["grad"]],
                 "Use the natural logarithm for the loss, not log base 10."),
     ),
@@ -173,16 +176,17 @@ SOFTMAX_CE = Problem(
     components=("dL/dz1", "dL/dz2", "dL/dz3"),
     reference=lambda params: D.softmax_ce_grad(),
     hints=("With true class $c$, $L = -\\log \\hat p_c = -z_c + \\log\\sum_k e^{z_k}$.",
-           "$\\partial/\\partial z_j$ of $\\log\\sum_k e^{z_k}$ is $\\hat p_j$; of $-z_c$ it is $-1$ if $j = c$.",
+           "The derivative of $\\log\\sum_k e^{z_k}$ with respect to $z_j$ is $\\hat p_j$; now differentiate "
+           "$-z_c$ with respect to $z_j$, once for $j = c$ and once for $j \\neq c$.",
            "Component $j$ is $\\hat p_j$ minus the target's component $j$; write $\\hat p_1$ as "
            "`exp(z1)/(exp(z1) + exp(z2) + exp(z3))`."),
     solution=r"$L = -z_c + \log\sum_k e^{z_k}$, so $\dfrac{\partial L}{\partial z_j} = \hat p_j - y_j$ "
              "with $\\hat p_j = e^{z_j}/\\sum_k e^{z_k}$: predicted distribution minus target distribution.",
     mistakes=(
         Mistake(lambda p: [YJ - D.softmax(j) for j, YJ in enumerate(D.YS)],
-                "The sign is flipped: the gradient is predicted minus target.", "sign"),
-        Mistake(lambda p: [D.softmax(j) for j in range(3)], "You have p̂ⱼ only: the −zc term of the "
-                "loss contributes −yⱼ."),
+                "The sign is flipped: raising the logit of the true class must lower the loss.", "sign"),
+        Mistake(lambda p: [D.softmax(j) for j in range(3)], "You differentiated only the log-sum-exp "
+                "term of L = −z_c + log Σₖ exp(z_k): the other term depends on the logits too."),
     ),
 )
 
@@ -253,7 +257,8 @@ NLL_CHOICE = Problem(
         Option("b", "Gaussian noise", True, "−log N(y; ŷ, σ²) = (y − ŷ)²/(2σ²) + const, so the "
                "negative log-likelihood is the squared error up to scale and a constant."),
         Option("c", "Laplace noise", False, "Laplace noise gives the absolute error |ŷ − y|."),
-        Option("d", "none", False, "It does have one: Gaussian noise gives exactly this loss."),
+        Option("d", "none", False, "It does have one: write the negative log of each noise density "
+               "and look for the one with (y − ŷ)² in it."),
     ),
     hints=("Write the negative log of a density of $y$ centred at $\\hat y$.",
            "Which density has $(y - \\hat y)^2$ in its exponent?"),
@@ -297,8 +302,9 @@ IMPL_BCE_GRAD = Problem(
                 "when y = 1, so the gradient is negative there.", "sign"),
         Mistake(lambda p: lambda y, z: _sig(z) * (1 - _sig(z)), "That is ∂p̂/∂z alone; the chain rule "
                 "multiplies it by ∂L/∂p̂.", "chain-rule"),
-        Mistake(lambda p: lambda y, z: -(y / _sig(z) - (1 - y) / (1 - _sig(z))), "That is ∂L/∂p̂; "
-                "multiply by ∂p̂/∂z = σ(z)(1 − σ(z)) to differentiate with respect to the logit.",
+        Mistake(lambda p: lambda y, z: -(y / _sig(z) - (1 - y) / (1 - _sig(z))), "That is ∂L/∂p̂: "
+                "you dropped the derivative of the inner function. Differentiate p̂ = σ(z) with respect "
+                "to z and multiply it in.",
                 "chain-rule"),
         Mistake(lambda p: lambda y, z: (_sig(z) - y) * _sig(z) * (1 - _sig(z)), "That is the gradient "
                 "of the squared error on the probability, ½(σ(z) − y)², not of the cross-entropy."),
@@ -325,9 +331,9 @@ OUTPUT_TYPE_CHOICE = Problem(
                "Cross-entropy from logits has gradient σ(z) − y ≈ 0 there and ignores it."),
         Option("c", "overflow", False, "½(z − y)² is a polynomial: nothing overflows. The trouble is "
                "the model, not the arithmetic."),
-        Option("d", "vanishing gradient", False, "On the raw logit the gradient is z − y, large for far "
-               "points. A vanishing gradient is the failure of ½(σ(z) − y)², the squared error on the "
-               "probability, when the model is confidently wrong."),
+        Option("d", "vanishing gradient", False, "Compute the gradient of ½(z − y)² at a positive point "
+               "with z = 8: it is not small. A vanishing gradient is the failure of ½(σ(z) − y)², the "
+               "squared error on the probability, when the model is confidently wrong."),
     ),
     hints=("Write the gradient of ½(z − y)² with respect to z at a positive point with z = 8.",
            "Compare with the cross-entropy gradient σ(z) − y at the same point."),

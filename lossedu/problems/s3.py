@@ -92,12 +92,12 @@ HINGE = Problem(
              r"between $-y$ and 0 works, e.g. `Piecewise((-y, y*s < 1), (0, True))`. Only points inside "
              "the margin (the support vectors) push the score.",
     mistakes=(
-        Mistake("Piecewise((-y, y*s > 1), (0, True))", "The pieces are exchanged: the loss is flat "
-                "(zero slope) once the margin y·s exceeds 1.", "branch"),
+        Mistake("Piecewise((-y, y*s > 1), (0, True))", "The pieces are exchanged: check on which "
+                "side of the margin y·s = 1 the loss is flat.", "branch"),
         Mistake("Piecewise((y, y*s < 1), (0, True))", "The sign is flipped: inside the margin "
-                "L = 1 − y·s, whose slope in s is −y.", "sign"),
-        Mistake("Piecewise((-y*s, y*s < 1), (0, True))", "Differentiate 1 − y·s with respect to s: "
-                "s disappears and −y remains."),
+                "the loss is 1 − y·s, which falls as s grows when y = +1.", "sign"),
+        Mistake("Piecewise((-y*s, y*s < 1), (0, True))", "Your slope still depends on s, but inside "
+                "the margin the loss 1 − y·s is a straight line in s: differentiate it again with respect to s."),
     ),
 )
 
@@ -148,7 +148,8 @@ SUPPORT = Problem(
         Option("b", "points 2 and 3", True, "Their margins are 0.4 and −2.0, both below 1, so each "
                "has gradient −y = +1; point 1 (margin 1.2) contributes nothing."),
         Option("c", "all three", False, "A point with margin above 1 sits on the flat part of the hinge."),
-        Option("d", "none", False, "Points 2 and 3 lie inside the margin (point 3 is even misclassified)."),
+        Option("d", "none", False, "Compute the three margins y·s: every point whose margin is below 1 "
+               "has a non-zero subgradient."),
     ),
     hints=("Compute each margin $y s$.", "Only margins below 1 give a non-zero gradient."),
     solution="**b**. Margins: 1.2, 0.4, −2.0. Points 2 and 3 are inside the margin (losses 0.6 and 3.0) "
@@ -167,7 +168,8 @@ SURROGATE = Problem(
         Option("a", "no gradient signal", True, "Accuracy jumps only when a prediction crosses the "
                "threshold; a smooth or piecewise-linear convex surrogate gives gradients that point "
                "towards fewer errors."),
-        Option("b", "unbounded", False, "The 0-1 loss is bounded by 1; its trouble is the flat shape."),
+        Option("b", "unbounded", False, "The 0-1 loss is bounded by 1, so that is not it: look at its "
+               "slope instead."),
         Option("c", "equal", False, "They differ: hinge is an upper bound of the 0-1 loss, not equal to it."),
         Option("d", "expensive", False, "Counting errors is cheap; optimising them is the hard part."),
     ),
@@ -205,8 +207,8 @@ ZERO_ONE_RISK = Problem(
     ),
 )
 
-_KINK_SIGN = ("That set, [−1, 0], belongs to a positive label. Here y = −1: inside the margin the loss is "
-              "1 + s, with slope +1, and beyond it the slope is 0.")
+_KINK_SIGN = ("That set, [−1, 0], belongs to a positive label, y = +1. Here y = −1: write the loss as "
+              "max(0, 1 + s) and find its slope on each side of s = −1.")
 HINGE_KINK = Problem(
     id="choice.hinge_kink", session=3, kind="choice", title="Subgradients at the kink",
     concepts=("subgradients", "hinge", "differentiability"),
@@ -250,8 +252,8 @@ METRIC_GAP = Problem(
         Option("b", "more confident", True, "Cross-entropy still pays a little for every margin, so "
                "making correct margins larger lowers it; accuracy only counts signs, which stopped "
                "changing. On separable data this goes on as ‖w‖ → ∞."),
-        Option("c", "accuracy wrong", False, "The loss is a surrogate: it can fall without any prediction "
-               "changing sign, because it measures confidence too."),
+        Option("c", "accuracy wrong", False, "The loss is a surrogate, not the error count: ask what, "
+               "besides the sign of each margin, the cross-entropy depends on."),
         Option("d", "overfitting", False, "Nothing here says so: growing confidence on separable data is "
                "expected, and only held-out data could show overfitting."),
     ),

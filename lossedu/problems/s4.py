@@ -45,7 +45,8 @@ HUBER = Problem(
              "the loss is differentiable at $|r| = \\delta$, where both pieces give $\\pm\\delta$.",
     mistakes=(
         Mistake("Piecewise((yhat - y, Abs(yhat - y) <= delta), (sign(yhat - y), True))",
-                "Outside the band the loss is δ·|r| − δ²/2, so its slope is δ·sign(r), not sign(r).",
+                "Outside the band the loss is δ·|r| − δ²/2: keep the factor in front of |r| when you "
+                "differentiate it.",
                 "branch"),
     ),
 )
@@ -61,7 +62,8 @@ ASYMMETRIC = Problem(
     reference=lambda params: D.asymmetric_abs_grad(),
     regions=(ABOVE, BELOW), kinks=(TIE,), swap=("y", "yhat"),
     hints=("At most one of the two max terms is non-zero for a given $\\hat y$.",
-           "For $\\hat y > y$ the loss is $\\alpha(\\hat y - y)$; for $\\hat y < y$ it is $\\beta(y - \\hat y)$.",
+           "Write the loss separately for $\\hat y > y$ and for $\\hat y < y$: each piece is a straight line "
+           "in $\\hat y$.",
            "At a tie any value in $[-\\beta, \\alpha]$ is a subgradient."),
     solution=r"$\partial L/\partial\hat y = \alpha$ if $\hat y > y$, $-\beta$ if $\hat y < y$, and any value "
              r"in $[-\beta, \alpha]$ at a tie. With $\alpha \ne \beta$ the minimiser is a quantile of "
@@ -81,7 +83,8 @@ WEIGHTED_BCE = Problem(
     variables=("y", "z", "alpha", "beta"),
     domains={"y": "label01", "z": "real", "alpha": "positive", "beta": "positive"},
     reference=lambda params: D.weighted_bce_logit_grad(), chain=(SIGMA_PRIME,),
-    hints=("Use $\\frac{d}{dz}\\log\\sigma(z) = 1 - \\sigma(z)$ and $\\frac{d}{dz}\\log(1 - \\sigma(z)) = -\\sigma(z)$.",
+    hints=("Differentiate $\\log\\sigma(z)$ and $\\log(1 - \\sigma(z))$ with respect to $z$ by the chain rule, "
+           "with $\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))$, and simplify each.",
            "Each weight multiplies its own term; nothing else changes.",
            "With $\\alpha = \\beta = 1$ your answer must reduce to $\\sigma(z) - y$."),
     solution=r"$\dfrac{\partial L}{\partial z} = -\alpha\,y\,(1 - \sigma(z)) + \beta\,(1 - y)\,\sigma(z)$. "
@@ -108,7 +111,8 @@ LABEL_SMOOTHING = Problem(
     components=("dL/dz1", "dL/dz2", "dL/dz3"),
     reference=lambda params: D.label_smoothing_ce_grad(),
     hints=("The smoothed targets still sum to 1.",
-           "For any target distribution $t$, the softmax cross-entropy gradient is $\\hat p - t$.",
+           "The softmax cross-entropy gradient you derived for a one-hot target holds for any target "
+           "distribution that sums to 1.",
            "Component $j$ is $\\hat p_j - ((1-\\varepsilon) y_j + \\varepsilon/3)$."),
     solution=r"Because $\sum_j \tilde y_j = 1$, $\partial L/\partial z_j = \hat p_j - \tilde y_j = "
              r"\hat p_j - (1-\varepsilon)y_j - \varepsilon/3$. The target is never exactly 0 or 1, so "
@@ -131,16 +135,17 @@ L2_OBJECTIVE = Problem(
     domains={"w": "real", "x": "real", "y": "real", "lam": "nonneg"},
     reference=lambda params: D.l2_objective_grad(),
     hints=("Differentiate the data term and the penalty separately and add.",
-           "Chain rule on the data term: the inner function $w x - y$ has derivative $x$.",
-           "The penalty contributes $\\lambda w$."),
+           "Chain rule on the data term: the outer function is $\\tfrac12 u^2$ with $u = w x - y$; "
+           "multiply its derivative by $du/dw$. Differentiate the penalty as a power of $w$.",
+           "The data term gives $(w x - y)\\,x$; the 2 from $w^2$ cancels the ½ of the penalty."),
     solution=r"$\dfrac{dJ}{dw} = (w x - y)\,x + \lambda w$. The penalty pulls $w$ towards 0 in "
              "proportion to its size (weight decay).",
     mistakes=(
-        Mistake("(w*x - y) + lam*w", "A chain-rule factor is missing: the derivative of w·x − y with "
-                "respect to w is x.", "chain-rule"),
-        Mistake("(w*x - y)*x", "The penalty's gradient λw is missing."),
-        Mistake("(w*x - y)*x + lam*w/2", "d/dw of (λ/2)w² is λw: the 2 from the square cancels the ½.",
-                "factor"),
+        Mistake("(w*x - y) + lam*w", "A chain-rule factor is missing: differentiate the inner "
+                "function w·x − y with respect to w and multiply it in.", "chain-rule"),
+        Mistake("(w*x - y)*x", "The penalty (λ/2)w² depends on w too: its derivative belongs in dJ/dw."),
+        Mistake("(w*x - y)*x + lam*w/2", "The penalty's derivative is off by a factor: the 2 that comes "
+                "down from w² cancels the ½ in front of it.", "factor"),
     ),
 )
 
@@ -266,10 +271,10 @@ MULTITASK = Problem(
              r"gradient; measuring the price in units of {{c:g}} dollars ($\lambda_1 = 1/{{c:g}}^2$) puts both "
              "tasks on comparable scales, and only then does tuning λ express a trade-off.",
     mistakes=(
-        Mistake(lambda p: _multitask(p)["no_c"], "Head 1 is ŷ₁ = c·w·x, so its derivative in w carries the "
-                "scale c as well as x: the chain rule multiplies the price residual by both.", "chain-rule"),
-        Mistake(lambda p: _multitask(p)["no_x"], "The shared score s = w·x has derivative x with respect to "
-                "w: multiply both contributions by it.", "chain-rule"),
+        Mistake(lambda p: _multitask(p)["no_c"], "Head 1 is ŷ₁ = c·w·x: differentiate all of it with respect "
+                "to w; the price residual needs its whole inner derivative, scale c included.", "chain-rule"),
+        Mistake(lambda p: _multitask(p)["no_x"], "A chain-rule factor is missing in both contributions: "
+                "differentiate the shared score s = w·x with respect to w and multiply it in.", "chain-rule"),
         Mistake(lambda p: _multitask(p)["residuals"], "Those are derivatives with respect to the predictions; "
                 "chain each back to w through its head."),
         Mistake(lambda p: _multitask(p)["no_lam"], "Keep the task weights: task k contributes λₖ·∂Lₖ/∂w."),

@@ -111,10 +111,10 @@ BATCH_CHOICE = Problem(
     options=(
         Option("a", "unbiased estimate", True, "Averaged over the random draw, the mini-batch gradient "
                "equals the full-batch gradient; it is noisy but cheap."),
-        Option("b", "exactly", False, "It equals the full-batch gradient only on average; each batch "
-               "differs."),
-        Option("c", "expected risk", False, "The training set is itself a sample: the empirical risk "
-               "only estimates the expected risk, and the batch estimates the empirical risk."),
+        Option("b", "exactly", False, "Two different batches give different gradients, so it cannot be "
+               "exactly the full-batch one; think about what it is over the random draw of the batch."),
+        Option("c", "expected risk", False, "The training set is itself a sample from the data "
+               "distribution: which risk does a batch drawn from the training set describe?"),
         Option("d", "biased", False, "Uniform sampling gives every example the same chance, so there is "
                "no such bias."),
     ),
@@ -256,8 +256,10 @@ PREFERENCE = Problem(
     reference=lambda params: preference_grad(), swap=("s", "t"),
     chain=("sigmoid(s - t)*(1 - sigmoid(s - t))",),
     hints=("Write $u = s - t$; then $\\partial u/\\partial s = 1$.",
-           "$\\frac{d}{du}\\log\\sigma(u) = 1 - \\sigma(u)$.",
-           "Mind the minus sign in front of the log."),
+           "Outer step: $\\frac{d}{dv}(-\\log v) = -1/v$ with $v = \\sigma(u)$; inner step: "
+           "$\\sigma'(u)$, as in the logistic loss.",
+           "Multiply the two steps, $-\\sigma'(u)/\\sigma(u)$ with $\\sigma'(u) = \\sigma(u)(1 - \\sigma(u))$, "
+           "and simplify; mind the sign."),
     solution=r"$\dfrac{\partial L}{\partial s} = -(1 - \sigma(s - t)) = \sigma(s - t) - 1$, which lies in "
              r"$(-1, 0)$: gradient descent always raises $s$, hard when the pair is ranked the wrong way "
              r"($s \ll t$, gradient near $-1$) and hardly at all once $s - t$ is large. By symmetry "
@@ -266,11 +268,12 @@ PREFERENCE = Problem(
     mistakes=(
         Mistake("1 - sigmoid(s - t)", "That is the derivative with respect to t (or a flipped sign): "
                 "raising s must lower the loss, so ∂L/∂s is negative.", "sign"),
-        Mistake("sigmoid(s - t)", "The derivative of log σ(u) is 1 − σ(u), not σ(u): redo the outer step."),
-        Mistake("-1/sigmoid(s - t)", "You differentiated −log(·) but not the σ inside: multiply by "
-                "σ'(s − t) = σ(s − t)(1 − σ(s − t)).", "chain-rule"),
-        Mistake("-sigmoid(s - t)*(1 - sigmoid(s - t))", "That is −σ'(s − t): the derivative of log v is "
-                "1/v, so the σ'(s − t) from the inside still has to be divided by σ(s − t)."),
+        Mistake("sigmoid(s - t)", "That is not the derivative of −log σ(u): differentiate the log (outer "
+                "step) and σ (inner step), multiply, and simplify."),
+        Mistake("-1/sigmoid(s - t)", "You differentiated −log(·) but not the σ inside: differentiate "
+                "σ(u) with respect to u and multiply it in.", "chain-rule"),
+        Mistake("-sigmoid(s - t)*(1 - sigmoid(s - t))", "That is −σ'(s − t), the inner derivative alone: "
+                "the outer step, the derivative of −log v at v = σ(s − t), is missing."),
     ),
 )
 
@@ -297,8 +300,8 @@ CALIBRATION = Problem(
                "probability is."),
         Option("c", "hinge", False, "Scores near ±1 give σ(s) ≈ 0.27 or 0.73 whatever the true probability: "
                "that is not calibration, just a fixed value."),
-        Option("d", "neither", False, "The loss decides what the model's output estimates: a negative "
-               "log-likelihood fits probabilities; that is what makes cross-entropy calibration-friendly."),
+        Option("d", "neither", False, "The loss decides what the model's output estimates: ask which of "
+               "the two losses is a negative log-likelihood, and what its minimiser is."),
     ),
     hints=("Which of the two losses is a negative log-likelihood?",
            "What does the hinge loss do to an example whose margin y·s is already above 1?"),
