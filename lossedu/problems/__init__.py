@@ -98,16 +98,9 @@ def check(problem_id: str, answer: Any, student: str | None = None, attempt: int
     function (function problems) or an option key (choice problems). ``None`` or ``...`` is
     "unattempted". Never raises: whatever the input, a :class:`~lossedu.result.Result` comes back.
     """
-    variant = _variant_or_result(problem_id, student, attempt)
-    if isinstance(variant, Result):
-        return variant
-    try:
-        from lossedu.judge import judge
+    from lossedu.judge import judge
 
-        return judge(variant, answer)
-    except Exception as err:  # noqa: BLE001 - a check must never raise
-        return Result(UNDECIDED, message=f"the checker could not decide ({type(err).__name__}: "
-                      f"{err}); your answer was not marked wrong", problem_id=variant.id)
+    return _judged(judge, problem_id, answer, student, attempt)
 
 
 def check_steps(problem_id: str, steps: Any, student: str | None = None, attempt: int = 0) -> Result:
@@ -115,13 +108,18 @@ def check_steps(problem_id: str, steps: Any, student: str | None = None, attempt
 
     The first step that is not equal to the answer is reported (1-indexed) with a counterexample.
     """
+    from lossedu.judge import judge_steps
+
+    return _judged(judge_steps, problem_id, steps, student, attempt)
+
+
+def _judged(judge_fn: Any, problem_id: Any, answer: Any, student: Any, attempt: Any) -> Result:
+    """``judge_fn(variant, answer)``, turning anything unexpected into an "undecided" Result."""
     variant = _variant_or_result(problem_id, student, attempt)
     if isinstance(variant, Result):
         return variant
     try:
-        from lossedu.judge import judge_steps
-
-        return judge_steps(variant, steps)
+        return judge_fn(variant, answer)
     except Exception as err:  # noqa: BLE001 - a check must never raise
         return Result(UNDECIDED, message=f"the checker could not decide ({type(err).__name__}: "
                       f"{err}); your answer was not marked wrong", problem_id=variant.id)
