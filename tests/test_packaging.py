@@ -39,10 +39,15 @@ def test_environment_yml_names_the_same_dependencies_as_pyproject():
     assert _environment() == _pyproject()
 
 
-def test_environment_installs_the_package_itself_and_python_floor_matches():
+def test_conda_route_installs_the_package_after_the_environment_and_python_floor_matches():
+    """repo2docker builds environment.yml before the source is there, so the package itself is
+    installed by postBuild (and by the README's conda command), never from inside the environment."""
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pip_part = [d for d in env["dependencies"] if isinstance(d, dict)]
-    assert pip_part == [{"pip": ["-e ."]}]
+    assert all(isinstance(d, str) for d in env["dependencies"]), "no pip section: the source is not there yet"
+    post_build = (ROOT / "postBuild").read_text()
+    assert "pip install --no-deps -e ." in post_build
+    assert (ROOT / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"
+    assert "pip install --no-deps -e ." in (ROOT / "README.md").read_text()
     floor = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert f"python{floor}" in env["dependencies"]
 
