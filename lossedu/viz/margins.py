@@ -39,6 +39,21 @@ MARGIN_LOSSES: dict[str, str] = {
 MARGIN_RANGE = (-2.0, 3.0)
 
 
+#: id -> (loss, its derivative) from :mod:`lossedu.losses`, called with label y = +1 and score m.
+_LIBRARY: dict[str, tuple] = {
+    "zero_one": (losses.zero_one, losses.zero_one_grad),
+    "hinge": (losses.hinge, losses.hinge_grad),
+    "logistic": (losses.bce_with_logits, losses.bce_with_logits_grad),
+    "squared": (losses.mse, losses.mse_grad),
+}
+
+
+def _pair(name: str) -> tuple:
+    if name not in _LIBRARY:
+        raise ValueError(f"name must be one of {sorted(MARGIN_LOSSES)}, got {name!r}")
+    return _LIBRARY[name]
+
+
 def margin_loss(name: str, m: np.ndarray) -> np.ndarray:
     """Loss ``name`` (a key of :data:`MARGIN_LOSSES`) at margins ``m``, shape of ``m``.
 
@@ -46,16 +61,7 @@ def margin_loss(name: str, m: np.ndarray) -> np.ndarray:
     loss is binary cross-entropy from logits with the label written as 1 (y01 = (y + 1) / 2).
     """
     m = np.asarray(m, dtype=float)
-    one = np.ones_like(m)
-    if name == "zero_one":
-        return losses.zero_one(one, m)
-    if name == "hinge":
-        return losses.hinge(one, m)
-    if name == "logistic":
-        return losses.bce_with_logits(one, m)
-    if name == "squared":
-        return losses.mse(one, m)
-    raise ValueError(f"name must be one of {sorted(MARGIN_LOSSES)}, got {name!r}")
+    return _pair(name)[0](np.ones_like(m), m)
 
 
 def margin_loss_grad(name: str, m: np.ndarray) -> np.ndarray:
@@ -65,16 +71,7 @@ def margin_loss_grad(name: str, m: np.ndarray) -> np.ndarray:
     none; 0 is reported). The hinge gradient at its kink m = 1 is the library's choice, 0.
     """
     m = np.asarray(m, dtype=float)
-    one = np.ones_like(m)
-    if name == "zero_one":
-        return np.zeros_like(m)
-    if name == "hinge":
-        return losses.hinge_grad(one, m)
-    if name == "logistic":
-        return losses.bce_with_logits_grad(one, m)
-    if name == "squared":
-        return losses.mse_grad(one, m)
-    raise ValueError(f"name must be one of {sorted(MARGIN_LOSSES)}, got {name!r}")
+    return _pair(name)[1](np.ones_like(m), m)
 
 
 def loss_vs_margin(margin: float = 0.5, n_points: int = 501) -> LiveFigure:
