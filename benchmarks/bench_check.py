@@ -6,7 +6,7 @@ The reference tables are built first; one pass over all answers (timed and repor
 sight": SymPy has not seen these answers yet) warms SymPy's own caches; then every problem is checked ``N`` times with a
 correct answer and with a wrong one (its first catalogued mistake, or a generic wrong answer),
 for the canonical variant and for a learner's variant. Targets: median < 50 ms, p99 < 500 ms,
-nothing over the hard limit (``lossedu.judge.HARD_LIMIT``).
+nothing over the hard limit (``lossedu.checking.judge.HARD_LIMIT``).
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import numpy as np
 
 import lossedu
 from lossedu import problems
-from lossedu.judge import HARD_LIMIT
-from lossedu.problems.tables import reference_table
+from lossedu.checking.judge import HARD_LIMIT
+from lossedu.checking.tables import reference_table
 
 
 def _bce(y, z):

@@ -41,6 +41,6 @@ def session(k: int, student: str | None = None, **kwargs: Any) -> Any:
 
 def progress(student: str | None = None, **kwargs: Any) -> Any:
     """Draw this learner's mastery per session and per concept."""
-    from lossedu.exercise import progress as _progress
+    from lossedu.progress_view import figure as _progress
 
     return _progress(student=student, **kwargs)

@@ -13,7 +13,7 @@ from typing import Sequence
 
 import sympy as sp
 
-from lossedu.symbolic import SYMBOLS, sigmoid
+from lossedu.checking.symbolic import SYMBOLS, sigmoid
 
 y, yhat, p, z, s = (SYMBOLS[n] for n in ("y", "yhat", "p", "z", "s"))
 w, x, lam, eps = (SYMBOLS[n] for n in ("w", "x", "lam", "eps"))

@@ -12,7 +12,7 @@
 Every learner gets their own numbers, derived from (learner id, problem id, attempt); the
 current attempt of each problem lives in the progress store, so numbers survive restarts.
 Session k + 1 counts toward mastery only once session k is mastered; until then checks are
-practice (see :mod:`lossedu.progress`). In homework mode nothing is stored, ``solution()`` is
+practice (see :mod:`lossedu.store`). In homework mode nothing is stored, ``solution()`` is
 refused, and hints and feedback follow the course configuration. Homework grading installs a
 capture hook (:func:`set_capture`) that records answers instead of judging them.
 """
@@ -26,7 +26,9 @@ import sys
 from typing import Any, Callable, Iterator
 
 from lossedu import config, problems
-from lossedu.progress import (Gate, ProgressDatabaseError, ProgressStore, VariantState, gate_for,
+from lossedu.display import emit, in_ipython
+from lossedu.problems import session_title
+from lossedu.store import (Gate, ProgressDatabaseError, ProgressStore, VariantState, gate_for,
                               required_count)
 from lossedu.result import CORRECT, UNATTEMPTED, UNDECIDED, Result
 
@@ -81,31 +83,6 @@ def is_unattempted(answer: Any) -> bool:
     return True
 
 
-def session_title(k: int) -> str:
-    """``Session k: <title>``: the session module's ``TITLE``, else the first line of its docstring."""
-    module_name = getattr(problems, "SESSION_MODULES", {}).get(k)
-    module = sys.modules.get(module_name) if module_name else None
-    doc = ((module.__doc__ if module else None) or "").strip().splitlines()
-    name = getattr(module, "TITLE", "") or (doc[0] if doc else "")
-    name = re.sub(rf"^Session {k}\b\s*[—:-]?\s*", "", name).rstrip(".")
-    return f"Session {k}: {name}" if name else f"Session {k}"
-
-
-def _in_ipython() -> bool:
-    shell = sys.modules.get("IPython")
-    return shell is not None and shell.get_ipython() is not None
-
-
-def _emit(markdown: str) -> None:
-    """Show Markdown + LaTeX: rendered in IPython, printed as text elsewhere."""
-    if _in_ipython():
-        from IPython.display import Markdown, display
-
-        display(Markdown(markdown))
-    else:
-        print(markdown)
-
-
 def _with_note(result: Result, note: str) -> Result:
     message = result.message.rstrip()
     message = f"{message}{'' if not message or message[-1] in '.!?' else '.'} {note}".strip()
@@ -152,7 +129,7 @@ class Question:
 
     def show(self) -> None:
         """Show the question: rendered Markdown in a notebook, text elsewhere."""
-        _emit(f"**q{self.number} · {self.problem.title}** (`{self.id}`)\n\n{self.prompt()}")
+        emit(f"**q{self.number} · {self.problem.title}** (`{self.id}`)\n\n{self.prompt()}")
 
     def check(self, answer: Any) -> Result:
         """Check ``answer`` against the current variant and record the attempt.
@@ -179,18 +156,18 @@ class Question:
         """Show the next hint (each call reveals one more; says when none are left)."""
         owner = self._owner
         if owner.homework and not owner.course.homework_hints:
-            _emit("Hints are turned off for homework in this course.")
+            emit("Hints are turned off for homework in this course.")
             return
         hints = self.variant.hints
         seen = owner._state(self.id).hints_seen
         if not hints:
-            _emit("This problem has no hints.")
+            emit("This problem has no hints.")
         elif seen >= len(hints):
-            _emit(f"No more hints: you have seen all {len(hints)}. `solution()` shows the worked answer "
+            emit(f"No more hints: you have seen all {len(hints)}. `solution()` shows the worked answer "
                   "(this variant then stops counting toward mastery; `retry()` gives fresh numbers).")
         else:
             n = min(owner._note_hint(self.id), len(hints))
-            _emit(f"**Hint {n} of {len(hints)}:** {hints[n - 1]}")
+            emit(f"**Hint {n} of {len(hints)}:** {hints[n - 1]}")
 
     def solution(self) -> None:
         """Show the worked solution of the current variant.
@@ -199,19 +176,19 @@ class Question:
         gives a fresh variant that does. Refused in homework mode.
         """
         if self._owner.homework:
-            _emit("`solution()` is not available in homework: solutions are released after grading.")
+            emit("`solution()` is not available in homework: solutions are released after grading.")
             return
         self._owner._note_solution(self.id)
-        _emit(f"**Solution (variant {self.attempt}):**\n\n{self.variant.solution()}\n\n"
+        emit(f"**Solution (variant {self.attempt}):**\n\n{self.variant.solution()}\n\n"
               "_This variant no longer counts toward mastery: call `retry()` for fresh numbers._")
 
     def retry(self) -> None:
         """Move to a fresh variant (new numbers, hints from the first) and show it."""
         if self._owner.homework:
-            _emit("`retry()` is not available in homework: each learner has one fixed variant.")
+            emit("`retry()` is not available in homework: each learner has one fixed variant.")
             return
         attempt = self._owner._new_variant(self.id)
-        _emit(f"**New numbers (variant {attempt})**\n\n{self.prompt()}")
+        emit(f"**New numbers (variant {attempt})**\n\n{self.prompt()}")
 
     def __repr__(self) -> str:
         return f"<Question q{self.number} {self.id}: {self.problem.title}>"
@@ -408,10 +385,3 @@ def session(k: int, student: str | None = None, homework: bool = False,
         except ProgressDatabaseError as err:
             error = err
     return ExerciseSet(k, learner, homework=homework, course=course, store=store, store_error=error)
-
-
-def progress(student: str | None = None, **kwargs: Any) -> Any:
-    """Draw this learner's mastery per session and per concept (see :mod:`lossedu.progress_view`)."""
-    from lossedu.progress_view import figure
-
-    return figure(student=student, **kwargs)

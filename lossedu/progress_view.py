@@ -15,7 +15,9 @@ import sys
 from typing import Any
 
 from lossedu import concepts, config, problems
-from lossedu.progress import (Gate, ProgressDatabaseError, ProgressStore, gate_for, repair_database,
+from lossedu.display import emit, in_ipython
+from lossedu.problems import session_title
+from lossedu.store import (Gate, ProgressDatabaseError, ProgressStore, gate_for, repair_database,
                               required_count)
 
 TOP_DIAGNOSES = 5
@@ -32,10 +34,8 @@ def summary(student: str | None = None, store: ProgressStore | None = None,
     -------
     dict with ``student``; ``sessions``: [{session, title, mastered, total, required, state}];
     ``concepts``: [{concept, description, mastered, total}]; ``diagnoses``: [{diagnosis, count}].
-    ``state`` is a :class:`lossedu.progress.Gate` state (open, unlocked, locked, lifted).
+    ``state`` is a :class:`lossedu.store.Gate` state (open, unlocked, locked, lifted).
     """
-    from lossedu.exercise import session_title
-
     learner = config.student_id(student)
     store = store if store is not None else ProgressStore()
     course = course if course is not None else config.load_course()
@@ -85,11 +85,9 @@ def figure(student: str | None = None, store: ProgressStore | None = None,
     try:
         data = summary(student, store, course)
     except ProgressDatabaseError as err:
-        from lossedu.exercise import _emit, _in_ipython
-
-        if not _in_ipython():
+        if not in_ipython():
             raise
-        _emit(f"**Progress unavailable.** {err}")
+        emit(f"**Progress unavailable.** {err}")
         return None
     share = course.mastery_share if course is not None else config.load_course().mastery_share
     fig = _figure_class()(figsize=(13, 6.5), layout="constrained")

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lossedu
-from lossedu import judge
+from lossedu.checking import judge
 from lossedu.result import STATUSES
 
 FAST = 1.0  # seconds: a refused answer must come back well within this

@@ -14,7 +14,7 @@ import pytest
 
 import lossedu
 from lossedu import exercise, problems
-from lossedu.progress import ProgressStore
+from lossedu.store import ProgressStore
 
 CI_COURSE = Path(__file__).with_name("course_ci.toml")
 
@@ -260,7 +260,7 @@ def test_show_renders_markdown_in_ipython(monkeypatch):
     import IPython.display
 
     shown = []
-    monkeypatch.setattr(exercise, "_in_ipython", lambda: True)
+    monkeypatch.setattr(lossedu.display, "in_ipython", lambda: True)
     monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
     q = lossedu.session(1).q2
     q.show()

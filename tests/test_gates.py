@@ -11,7 +11,7 @@ import pytest
 
 import lossedu
 from lossedu import exercise, problems
-from lossedu.progress import ProgressStore, required_count
+from lossedu.store import ProgressStore, required_count
 
 
 @pytest.fixture(autouse=True)

@@ -38,7 +38,7 @@ def build_class(folder):
         f"{owner}.ipynb": HONEST,
         "bob.ipynb": [SETUP, Q1_SIGN, Q2, Q3_FACTOR, Q4, Q5],                      # 3/5, diagnoses sign, factor
         f"{copier}.ipynb": copied_cells(owner),                                     # 2/5: numbers are alice's
-        "dana/01_from_error_to_objective.ipynb": [SETUP, *shuffled],                # reordered: 5/5
+        "dana/01_from_error_to_objective_exercises.ipynb": [SETUP, *shuffled],                # reordered: 5/5
         "eve.ipynb": [SETUP, Q1_SIGN, Q1, Q2, Q3, Q3, Q4, Q5, Q1_SIGN],             # last q1 wrong: 4/5
         "finn.ipynb": [SETUP, Q1, Q3, Q4, Q5],                                      # q2 deleted: 4/5
         "gus.ipynb": [SETUP, Q1, Q2, "while True:\n    pass", Q3, Q4, Q5],          # timeout: 2/5

@@ -12,7 +12,7 @@ from lossedu.grading.release import homework_setup
 from test_grading_helpers import HONEST, write
 
 
-def _exercise(folder, name="01_from_error_to_objective.ipynb"):
+def _exercise(folder, name="01_from_error_to_objective_exercises.ipynb"):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# Session 1 exercises"),
                 nbformat.v4.new_code_cell("import lossedu\nex = lossedu.session(1)\nex"),
@@ -25,7 +25,7 @@ def _exercise(folder, name="01_from_error_to_objective.ipynb"):
 def test_release_switches_to_homework_and_adds_the_header(tmp_path, capsys):
     _exercise(tmp_path / "exercises")
     assert release_main(["--sessions", "1", "--out", str(tmp_path / "hw"), "--exercises", str(tmp_path / "exercises")]) == 0
-    nb = nbformat.read(tmp_path / "hw" / "01_from_error_to_objective.ipynb", as_version=4)
+    nb = nbformat.read(tmp_path / "hw" / "01_from_error_to_objective_exercises.ipynb", as_version=4)
     header = nb.cells[0].source
     for p in problems.session_problems(1):
         assert f"`{p.id}`" in header

@@ -40,7 +40,7 @@ def test_sympy_expression_travels_as_text_and_parses_back_safely():
     assert sent["t"] == "expr" and isinstance(sent["v"], str)
     back = codec.decode(sent)
     assert isinstance(back, codec.ExprText)
-    from lossedu.symbolic import SYMBOLS, to_expr
+    from lossedu.checking.symbolic import SYMBOLS, to_expr
 
     expr = to_expr(back.text, ["y", "yhat"])
     assert float(expr.subs({SYMBOLS["y"]: 1, SYMBOLS["yhat"]: 3})) == 2.0

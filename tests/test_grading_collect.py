@@ -10,14 +10,14 @@ from test_grading_helpers import HONEST, write
 def test_identity_from_file_names_and_student_folders(tmp_path):
     subs = tmp_path / "subs"
     write(subs, "alice.ipynb", HONEST)
-    write(subs, "bob/01_from_error_to_objective.ipynb", HONEST)
+    write(subs, "bob/01_from_error_to_objective_exercises.ipynb", HONEST)
     write(subs, "bob/02_other.ipynb", HONEST)
     write(subs, ".ipynb_checkpoints/alice-checkpoint.ipynb", HONEST)
     (subs / "notes.txt").write_text("not a notebook")
     found = {(s.student, s.label) for s in find_submissions([subs])}
-    assert found == {("alice", "alice.ipynb"), ("bob", "bob/01_from_error_to_objective.ipynb"),
+    assert found == {("alice", "alice.ipynb"), ("bob", "bob/01_from_error_to_objective_exercises.ipynb"),
                      ("bob", "bob/02_other.ipynb")}
-    single = find_submissions([subs / "bob" / "01_from_error_to_objective.ipynb"])
+    single = find_submissions([subs / "bob" / "01_from_error_to_objective_exercises.ipynb"])
     assert [s.student for s in single] == ["bob"]
 
 

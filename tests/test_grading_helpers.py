@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from lossedu import problems
-from lossedu.problems.spec import Problem
+from lossedu.checking import functions
+from lossedu.spec import Problem
 from lossedu.result import CORRECT, INCORRECT, Result
 
 SETUP = "import lossedu\nex = lossedu.session(1, homework=True)"
@@ -70,19 +71,17 @@ def bce_oracle(y: np.ndarray, z: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, z) - y * z
 
 
-class BCEFunctionProblem(Problem):
-    """A function problem judged by :func:`bce_oracle` (independent of the bank's judge)."""
-
-    def judge_outputs(self, variant, inputs, outputs, warnings=None):  # noqa: D102
-        for kwargs, out in zip(inputs, outputs):
-            expected = bce_oracle(kwargs["y"], kwargs["z"])
-            if isinstance(out, str):
-                return Result(INCORRECT, message=f"raised {out}", problem_id=self.id)
-            if not np.all(np.isfinite(out)):
-                return Result(INCORRECT, diagnosis="unstable", message="not finite", problem_id=self.id)
-            if out.shape != expected.shape or not np.allclose(out, expected, rtol=1e-7, atol=1e-9):
-                return Result(INCORRECT, message="wrong values", problem_id=self.id)
-        return Result(CORRECT, score=1.0, message="Correct.", problem_id=self.id)
+def judge_bce_outputs(variant, inputs, outputs, warnings=None):
+    """Judge ``test.bce_fn`` with :func:`bce_oracle` (independent of the bank's judge)."""
+    for kwargs, out in zip(inputs, outputs):
+        expected = bce_oracle(kwargs["y"], kwargs["z"])
+        if isinstance(out, str):
+            return Result(INCORRECT, message=f"raised {out}", problem_id=variant.id)
+        if not np.all(np.isfinite(out)):
+            return Result(INCORRECT, diagnosis="unstable", message="not finite", problem_id=variant.id)
+        if out.shape != expected.shape or not np.allclose(out, expected, rtol=1e-7, atol=1e-9):
+            return Result(INCORRECT, message="wrong values", problem_id=variant.id)
+    return Result(CORRECT, score=1.0, message="Correct.", problem_id=variant.id)
 
 
 def _bce_inputs(params, rng):
@@ -91,7 +90,7 @@ def _bce_inputs(params, rng):
     return [{"y": y, "z": z}, {"y": np.array([1.0]), "z": np.array([-800.0])}]
 
 
-BCE_PROBLEM = BCEFunctionProblem(id="test.bce_fn", session=1, kind="function", title="BCE with logits",
+BCE_PROBLEM = Problem(id="test.bce_fn", session=1, kind="function", title="BCE with logits",
                                  concepts=("nll",), prompt="Implement it.", inputs=_bce_inputs, points=2.0)
 
 
@@ -106,5 +105,13 @@ def install_function_problem(monkeypatch) -> None:
     def session_problems(k):
         return real_session(k) + ([BCE_PROBLEM] if k == 1 else [])
 
+    real_judge = functions.judge_outputs
+
+    def judge_outputs(variant, inputs, outputs, warnings=None):
+        if variant.id == BCE_PROBLEM.id:
+            return judge_bce_outputs(variant, inputs, outputs, warnings)
+        return real_judge(variant, inputs, outputs, warnings)
+
     monkeypatch.setattr(problems, "get", get)
+    monkeypatch.setattr(functions, "judge_outputs", judge_outputs)
     monkeypatch.setattr(problems, "session_problems", session_problems)

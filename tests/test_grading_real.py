@@ -23,7 +23,7 @@ from lossedu import problems
 from lossedu.grading.cli import release_main
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = {1: "01_from_error_to_objective.ipynb", 2: "02_probabilistic_classification.ipynb"}
+NOTEBOOKS = {1: "01_from_error_to_objective_exercises.ipynb", 2: "02_probabilistic_classification_exercises.ipynb"}
 SESSIONS = (1, 2)
 ALL = [p for k in SESSIONS for p in problems.session_problems(k)]
 MAXIMUM = sum(p.points for p in ALL)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-from lossedu.symbolic import ParseError, parse, to_expr, vet
+from lossedu.checking.symbolic import ParseError, parse, to_expr, vet
 
 LIMIT_S = 5.0
 VARS = ["y", "z"]

@@ -13,9 +13,9 @@ from scipy.special import expit, log_expit
 
 import lossedu
 from lossedu import exercise, problems
-from lossedu.problems import functions
-from lossedu.problems.functions import CALL_KEY, FD_STEP, PAIR, call_all, split_call
-from lossedu.problems.sampling import problem_rng
+from lossedu.checking import functions
+from lossedu.checking.functions import CALL_KEY, FD_STEP, PAIR, call_all, split_call
+from lossedu.checking.sampling import problem_rng
 
 PID = "impl.bce_with_logits_grad"
 
@@ -203,10 +203,10 @@ def test_protocol_per_callable_gives_the_in_process_result(pair):
         outs, warns = call_all(pair[k], [inputs[i] for i in idx])
         for i, o, w in zip(idx, outs, warns):
             outputs[i], warned[i] = o, w
-    across = p.judge_outputs(v, inputs, _as_data(outputs), warned)
+    across = functions.judge_outputs(v, inputs, _as_data(outputs), warned)
     assert across == in_process, (across, in_process)
     assert across.counterexample == in_process.counterexample
-    together = p.judge_outputs(v, inputs, *call_all(pair, inputs))  # call_all dispatches a pair too
+    together = functions.judge_outputs(v, inputs, *call_all(pair, inputs))  # call_all dispatches a pair too
     assert together == in_process
 
 
@@ -215,14 +215,14 @@ def test_protocol_with_grader_drawn_inputs_and_stub_outputs():
     v = p.variant("ben")
     inputs = p.draw_inputs(v, np.random.default_rng(12345))       # secret inputs, drawn at grading time
     outputs, warned = call_all((stable_loss, stable_grad), inputs)
-    assert p.judge_outputs(v, inputs, outputs, warned).correct
+    assert functions.judge_outputs(v, inputs, outputs, warned).correct
     nothing = [functions.NOTHING] * len(inputs)
-    assert p.judge_outputs(v, inputs, nothing, None).status == "unattempted"
-    assert p.judge_outputs(v, inputs, outputs[:-1], warned[:-1]).status == "invalid"
+    assert functions.judge_outputs(v, inputs, nothing, None).status == "unattempted"
+    assert functions.judge_outputs(v, inputs, outputs[:-1], warned[:-1]).status == "invalid"
     overflow = [list(w) for w in warned]
     last_grad = max(i for i, kw in enumerate(inputs) if kw[CALL_KEY] == "grad")
     overflow[last_grad] = ["RuntimeWarning: overflow encountered in exp"]
-    r = p.judge_outputs(v, inputs, outputs, overflow)
+    r = functions.judge_outputs(v, inputs, outputs, overflow)
     assert r.diagnosis == "unstable" and "overflow" in r.message
 
 

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 
 from lossedu import check, check_steps
-from lossedu.symbolic import SYMBOLS
+from lossedu.checking.symbolic import SYMBOLS
 
 y, z, s, yhat = (SYMBOLS[n] for n in ("y", "z", "s", "yhat"))
 

@@ -8,13 +8,14 @@ from scipy.special import expit, log_expit, logsumexp
 
 from lossedu import derivations as D
 from lossedu import losses, problems
+from lossedu.checking import functions
 from lossedu.concepts import CONCEPTS
-from lossedu.diagnose import evaluate
+from lossedu.checking.diagnose import evaluate
 from lossedu.gradcheck import numerical_gradient
-from lossedu.problems.sampling import AT_KINK, NEAR_KINK, build_sample
-from lossedu.problems.spec import render
+from lossedu.checking.sampling import AT_KINK, NEAR_KINK, build_sample
+from lossedu.spec import render
 from lossedu.result import DIAGNOSES
-from lossedu.symbolic import SYMBOLS, to_expr
+from lossedu.checking.symbolic import SYMBOLS, to_expr
 
 ALL = problems.all_problems()
 IDS = [p.id for p in ALL]
@@ -264,12 +265,12 @@ def test_function_protocol_across_processes():
     inputs = p.draw_inputs(v, np.random.default_rng(0))
     assert any(np.abs(inp["z"]).max() >= 800 for inp in inputs)
     good = [stable_bce(**inp) for inp in inputs]
-    assert p.judge_outputs(v, inputs, good).correct
+    assert functions.judge_outputs(v, inputs, good).correct
     raised = ["ZeroDivisionError: division by zero"] + good[1:]
-    assert "ZeroDivisionError" in p.judge_outputs(v, inputs, raised).message
+    assert "ZeroDivisionError" in functions.judge_outputs(v, inputs, raised).message
     warned = [[] for _ in inputs]
     warned[-1] = ["RuntimeWarning: overflow encountered in exp"]
-    assert p.judge_outputs(v, inputs, good, warned).diagnosis == "unstable"
+    assert functions.judge_outputs(v, inputs, good, warned).diagnosis == "unstable"
 
 
 # ---------------------------------------------------------------------------- messages never give the answer away
@@ -401,7 +402,7 @@ def _spellings(e: sp.Expr, cap: int = 48) -> set[str]:
 
 def _forms(exprs) -> list[list[str]]:
     """Token lists of every spelling of ± each expression (at least two tokens: '−y' counts)."""
-    from lossedu.symbolic import latex
+    from lossedu.checking.symbolic import latex
 
     forms = []
     for expr in exprs:

@@ -16,9 +16,9 @@ from scipy.special import expit, log_expit, logsumexp
 from lossedu import losses, problems
 from lossedu.gradcheck import numerical_gradient
 from lossedu.problems import s5
-from lossedu.problems.sampling import build_sample
+from lossedu.checking.sampling import build_sample
 from lossedu.risk import minibatch_gradient, regularized_objective_grad
-from lossedu.symbolic import SYMBOLS
+from lossedu.checking.symbolic import SYMBOLS
 
 STUDENTS = [None] + [f"learner-{k}" for k in range(12)]
 
@@ -38,7 +38,7 @@ def test_session_sizes(session, low, high):
 
 
 def test_session_titles():
-    from lossedu.exercise import session_title
+    from lossedu.problems import session_title
 
     assert session_title(3) == "Session 3: Margins and non-smooth losses"
     assert session_title(4) == "Session 4: Designing losses"

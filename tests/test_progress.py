@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lossedu import config, problems, progress, progress_view
-from lossedu.progress import Gate, ProgressDatabaseError, ProgressStore, gate_for, required_count
+from lossedu import config, problems, progress_view
+from lossedu import store as progress
+from lossedu.store import Gate, ProgressDatabaseError, ProgressStore, gate_for, required_count
 
 REPAIR_TEXT = "lossedu progress --repair"
 
@@ -124,7 +125,7 @@ def test_eight_processes_writing_500_attempts_each_lose_none(tmp_path):
 
 KILL_SCRIPT = """
 import sys, time
-from lossedu.progress import ProgressStore
+from lossedu.store import ProgressStore
 store = ProgressStore(sys.argv[1])
 if sys.argv[2] == "loop":
     i = 0
@@ -377,15 +378,13 @@ def test_cli_prints_and_exports(fmt, tmp_path, capsys):
 
 def test_progress_with_a_corrupt_database_explains_instead_of_failing(tmp_path, monkeypatch):
     import lossedu
-    from lossedu import exercise
-
     path = tmp_path / "home" / "progress.db"
     path.parent.mkdir()
     path.write_bytes(b"not a database" * 100)
     with pytest.raises(ProgressDatabaseError, match="--repair"):
         lossedu.progress()  # a script gets the error
     shown = []
-    monkeypatch.setattr(exercise, "_in_ipython", lambda: True)
-    monkeypatch.setattr(exercise, "_emit", shown.append)
+    monkeypatch.setattr(progress_view, "in_ipython", lambda: True)
+    monkeypatch.setattr(progress_view, "emit", shown.append)
     assert lossedu.progress() is None  # a notebook gets the message, no traceback
     assert len(shown) == 1 and str(path) in shown[0] and REPAIR_TEXT in shown[0]

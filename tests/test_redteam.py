@@ -15,9 +15,9 @@ from scipy.special import expit, log_expit
 
 import lossedu
 from lossedu import check, check_steps, losses
-from lossedu.judge import HARD_LIMIT
+from lossedu.checking.judge import HARD_LIMIT
 from lossedu.result import CORRECT, INCORRECT, INVALID, STATUSES
-from lossedu.symbolic import SYMBOLS
+from lossedu.checking.symbolic import SYMBOLS
 
 
 def status(pid, answer):
@@ -346,7 +346,7 @@ def test_the_notebook_and_the_grader_flag_the_same_names():
     import scipy.special as sc
 
     from lossedu.grading.harness import reference_names
-    from lossedu.problems.coerce import library_names
+    from lossedu.checking.coerce import library_names
 
     scope = {"np": np, "losses": losses, "lossedu": lossedu, "sc": sc, "expit": sc.expit,
              "ready": losses.bce_with_logits}

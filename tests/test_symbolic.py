@@ -9,7 +9,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossedu.symbolic import SYMBOLS, ParseError, latex, parse, sigmoid, to_expr, vet
+from lossedu.checking.symbolic import SYMBOLS, ParseError, latex, parse, sigmoid, to_expr, vet
 
 y, yhat, z, s, x, p = (SYMBOLS[n] for n in ("y", "yhat", "z", "s", "x", "p"))
 delta, lam, eps = SYMBOLS["delta"], SYMBOLS["lam"], SYMBOLS["eps"]

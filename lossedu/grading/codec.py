@@ -3,7 +3,7 @@
 Only plain data crosses the process boundary: every answer is turned into a small JSON value
 with a type tag, and the grading process turns it back into numbers, arrays, text or option
 keys. Nothing is pickled and nothing is evaluated: an expression travels as its ``str()`` text
-and is read back by the safe parser of :mod:`lossedu.symbolic`.
+and is read back by the safe parser of :mod:`lossedu.checking.symbolic`.
 
 ==========  ===========================================  ==================================
 tag         JSON                                         decoded as
@@ -45,7 +45,7 @@ class CodecError(ValueError):
 
 @dataclass(frozen=True)
 class ExprText:
-    """A SymPy expression as its ``str()`` text, to be read back with :func:`lossedu.symbolic.to_expr`."""
+    """A SymPy expression as its ``str()`` text, to be read back with :func:`lossedu.checking.symbolic.to_expr`."""
 
     text: str
 
@@ -130,7 +130,7 @@ def _encode_array(value: np.ndarray, depth: int) -> dict[str, Any]:
 
 def encode_output(value: Any) -> dict[str, Any]:
     """A learner function's return value as a float array, ``none`` for None, or the reason it is
-    not numbers (the same rules as :func:`lossedu.problems.functions.call_all`)."""
+    not numbers (the same rules as :func:`lossedu.checking.functions.call_all`)."""
     if value is None:
         return {"t": "none"}
     not_numbers = {"t": "error", "v": f"returned {type(value).__name__}, not an array of numbers"[:500]}

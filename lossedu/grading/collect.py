@@ -4,7 +4,7 @@ Identity never comes from inside a notebook. It comes from the roster (a CSV fil
 file or folder name to a student id) or else from where the file is:
 
 * ``alice.ipynb``                          -> ``alice``
-* ``alice/01_from_error_to_objective.ipynb`` -> ``alice`` (a folder per student)
+* ``alice/01_from_error_to_objective_exercises.ipynb`` -> ``alice`` (a folder per student)
 
 Notebooks are read with :mod:`json` (fast, no kernel) and only the structure the grader needs is
 checked: a JSON object with a list ``cells`` whose code cells have a ``source`` string or list
@@ -22,7 +22,7 @@ from pathlib import Path
 from lossedu.config import validate_student
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
-#: file names of released exercise notebooks, e.g. ``01_from_error_to_objective.ipynb``
+#: file names of released exercise notebooks, e.g. ``01_from_error_to_objective_exercises.ipynb``
 EXERCISE_NAME = re.compile(r"^\d\d_[A-Za-z0-9_\-]+$")
 _FILE_COLUMNS = ("file", "filename", "path", "folder", "submission", "name")
 _ID_COLUMNS = ("student", "student_id", "id", "sid", "email")

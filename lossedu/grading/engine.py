@@ -79,8 +79,8 @@ def warm_up(sessions: tuple[int, ...] | None = None) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
     import lossedu.exercise  # noqa: F401
-    import lossedu.judge  # noqa: F401
-    from lossedu.symbolic import to_expr
+    import lossedu.checking.judge  # noqa: F401
+    from lossedu.checking.symbolic import to_expr
 
     chosen = sessions if sessions is not None else tuple(problems.sessions())
     for problem in [p for k in chosen for p in problems.session_problems(k)]:

@@ -33,7 +33,7 @@ import warnings
 from typing import Any, Callable
 
 from lossedu.grading import codec
-from lossedu.problems.coerce import library_names as reference_names  # the one rule the notebook check uses too
+from lossedu.checking.coerce import library_names as reference_names  # the one rule the notebook check uses too
 
 MAX_LINE = 1_000_000          # bytes of one message
 MAX_ERROR_TEXT = 500
@@ -132,13 +132,13 @@ def call_outputs(fn: Any, inputs: list[dict[str, Any]], budget: float,
     warnings each call emitted.
 
     ``fn`` is one callable, or a pair ``(loss_fn, grad_fn)`` whose inputs name their callable
-    (:func:`lossedu.problems.functions.split_call` / :func:`~lossedu.problems.functions.pick`).
+    (:func:`lossedu.checking.functions.split_call` / :func:`~lossedu.checking.functions.pick`).
     Each call has ``budget`` seconds; once a callable has run out of time, its later calls are
     reported as time-outs without running it again.
     """
     import numpy as np
 
-    from lossedu.problems import functions
+    from lossedu.checking import functions
 
     outputs, emitted, late = [], [], set()
     signal.signal(signal.SIGALRM, _on_alarm)
@@ -218,7 +218,7 @@ class Recorder:
             self.channel.send({"type": "answer", "pid": pid, "cell": self.cell, "answer": codec.encode(answer)})
             return
         from lossedu.exercise import is_unattempted
-        from lossedu.problems.functions import PAIR, is_pair
+        from lossedu.checking.functions import PAIR, is_pair
 
         parts = [f for f in (pair or (answer,)) if _is_function(f)]
         names: set[str] = set()

@@ -1,9 +1,9 @@
 """Turn the data a submission sent into Results, on the grader's side of the boundary.
 
 Runs in trusted grader code only: every value is decoded by :mod:`lossedu.grading.codec`
-(expressions re-parsed by :func:`lossedu.symbolic.to_expr`), then judged for this student's
+(expressions re-parsed by :func:`lossedu.checking.symbolic.to_expr`), then judged for this student's
 variant with :func:`lossedu.problems.check`, or, for a function answer, with
-``Problem.judge_outputs`` on the inputs the grader drew.
+``checking.functions.judge_outputs`` on the inputs the grader drew.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from lossedu import problems
 from lossedu.grading import codec
-from lossedu.problems import functions
+from lossedu.checking import functions
 from lossedu.result import INCORRECT, INVALID, UNATTEMPTED, Result
 
 #: names whose appearance in an implementation means a ready-made library was used
@@ -51,7 +51,7 @@ def _invalid(pid: str, message: str) -> Result:
 
 def _materialise(value: Any, variables: tuple[str, ...]) -> Any:
     """Expressions read back from text; unsupported values refused with a reason."""
-    from lossedu.symbolic import to_expr
+    from lossedu.checking.symbolic import to_expr
 
     if isinstance(value, codec.ExprText):
         return to_expr(value.text, variables)
@@ -142,7 +142,7 @@ def judge_function(problem: problems.Problem, student: str, message: dict[str, A
     emitted = message.get("warnings")
     ok = isinstance(emitted, list) and len(emitted) == len(inputs) and all(
         isinstance(w, list) and all(isinstance(s, str) for s in w) for w in emitted)
-    return problem.judge_outputs(problem.variant(student), inputs, outputs, emitted if ok else None)
+    return functions.judge_outputs(problem.variant(student), inputs, outputs, emitted if ok else None)
 
 
 def _as_array(value: Any) -> Any:

@@ -49,7 +49,7 @@ def homework_setup(source: str) -> str:
 def header_markdown(k: int, notebook_name: str) -> str:
     """The instructions cell placed at the top of a released notebook."""
     from lossedu.config import load_course
-    from lossedu.exercise import session_title
+    from lossedu.problems import session_title
 
     course = load_course()
     rows = [f"| q{i} | `{p.id}` | {p.title} | {p.points:g} |" for i, p in enumerate(problems.session_problems(k), 1)]

@@ -13,15 +13,17 @@ True
 from __future__ import annotations
 
 import importlib
+import re
+import sys
 import numbers
 from functools import lru_cache
 from typing import Any
 
-from lossedu.problems.spec import Kink, Mistake, Option, Problem, Region, Variant, variant_seed
+from lossedu.spec import Kink, Mistake, Option, Problem, Region, Variant, variant_seed
 from lossedu.result import INVALID, UNDECIDED, Result
 
 __all__ = ["Problem", "Variant", "Mistake", "Option", "Region", "Kink", "variant_seed",
-           "get", "all_problems", "session_problems", "sessions", "check", "check_steps"]
+           "get", "all_problems", "session_problems", "sessions", "session_title", "check", "check_steps"]
 
 #: Session number -> module holding that session's problems.
 SESSION_MODULES: dict[int, str] = {k: f"lossedu.problems.s{k}" for k in range(1, 6)}
@@ -75,6 +77,16 @@ def sessions() -> list[int]:
     return sorted(_bank()[1])
 
 
+def session_title(k: int) -> str:
+    """``Session k: <title>``: the session module's ``TITLE``, else the first line of its docstring."""
+    module_name = SESSION_MODULES.get(k)
+    module = importlib.import_module(module_name) if module_name else None
+    doc = ((module.__doc__ if module else None) or "").strip().splitlines()
+    name = getattr(module, "TITLE", "") or (doc[0] if doc else "")
+    name = re.sub(rf"^Session {k}\b\s*[—:-]?\s*", "", name).rstrip(".")
+    return f"Session {k}: {name}" if name else f"Session {k}"
+
+
 def _variant_or_result(problem_id: Any, student: Any, attempt: Any) -> Variant | Result:
     pid = problem_id if isinstance(problem_id, str) else None
     try:
@@ -98,7 +110,7 @@ def check(problem_id: str, answer: Any, student: str | None = None, attempt: int
     function (function problems) or an option key (choice problems). ``None`` or ``...`` is
     "unattempted". Never raises: whatever the input, a :class:`~lossedu.result.Result` comes back.
     """
-    from lossedu.judge import judge
+    from lossedu.checking.judge import judge
 
     return _judged(judge, problem_id, answer, student, attempt)
 
@@ -108,7 +120,7 @@ def check_steps(problem_id: str, steps: Any, student: str | None = None, attempt
 
     The first step that is not equal to the answer is reported (1-indexed) with a counterexample.
     """
-    from lossedu.judge import judge_steps
+    from lossedu.checking.judge import judge_steps
 
     return _judged(judge_steps, problem_id, steps, student, attempt)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from lossedu import derivations as D
-from lossedu.problems.spec import Kink, Mistake, Option, Problem, Region
+from lossedu.spec import Kink, Mistake, Option, Problem, Region
 
 TITLE = "From error to objective"  # the exercise set's title, as in the lesson
 VALUE_TOL = (1e-3, 2e-3)  # hand-computed numbers: three decimals are enough

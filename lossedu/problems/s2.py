@@ -5,8 +5,8 @@ import numpy as np
 
 from lossedu import derivations as D
 from lossedu import losses
-from lossedu.problems.functions import CALL_KEY, FD_STEP
-from lossedu.problems.spec import Mistake, Option, Problem
+from lossedu.checking.functions import CALL_KEY, FD_STEP
+from lossedu.spec import Mistake, Option, Problem
 
 TITLE = "Probabilistic classification"  # the exercise set's title, as in the lesson
 VALUE_TOL = (1e-3, 2e-3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from lossedu import derivations as D
-from lossedu.problems.spec import Kink, Mistake, Option, Problem, Region
+from lossedu.spec import Kink, Mistake, Option, Problem, Region
 
 TITLE = "Margins and non-smooth losses"
 VALUE_TOL = (1e-3, 2e-3)

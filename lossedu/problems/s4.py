@@ -6,7 +6,7 @@ import numpy as np
 from lossedu import derivations as D
 from lossedu.problems.s1 import ABOVE, BELOW, TIE
 from lossedu.problems.s2 import SIGMA_PRIME
-from lossedu.problems.spec import Kink, Mistake, Option, Problem, Region
+from lossedu.spec import Kink, Mistake, Option, Problem, Region
 
 TITLE = "Designing losses"
 VALUE_TOL = (1e-3, 2e-3)

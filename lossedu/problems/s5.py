@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from lossedu.problems.spec import Mistake, Option, Problem
-from lossedu.symbolic import SYMBOLS, sigmoid
+from lossedu.spec import Mistake, Option, Problem
+from lossedu.checking.symbolic import SYMBOLS, sigmoid
 
 TITLE = "Optimizing with losses"
 VALUE_TOL = (1e-3, 2e-3)

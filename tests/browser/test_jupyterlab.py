@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 
 START_PAGE = "lessons/00_start_here.ipynb"
 SLIDER_LESSON = "lessons/01_from_error_to_objective.ipynb"
-EXERCISES = "exercises/01_from_error_to_objective.ipynb"
+EXERCISES = "exercises/01_from_error_to_objective_exercises.ipynb"
 SESSION = 1
 #: Hand-derived answers (d/dŷ of ½(ŷ − y)²), independent of the problem bank.
 GRADIENT_ANSWERS = {"grad.mse": ("yhat - y", "y - yhat")}

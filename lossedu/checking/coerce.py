@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from lossedu import symbolic
+from lossedu.checking import symbolic
 
 MAX_ENTRIES = 1000
 MAX_DEPTH = 3  # a list of lists of lists at most

@@ -1,7 +1,7 @@
 """The reference answer evaluated on the comparison points, cached per variant.
 
 A :class:`ReferenceTable` holds, for each component of the reference, its value at every point of
-the problem's :class:`~lossedu.problems.sampling.Sample` and the interval of accepted values
+the problem's :class:`~lossedu.checking.sampling.Sample` and the interval of accepted values
 ``[lo, hi]`` (a single value away from kinks; the one-sided limits on a kink).
 """
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from lossedu.diagnose import evaluate
-from lossedu.problems.sampling import AT_KINK, Sample, build_sample, draw_point, problem_rng
-from lossedu.problems.spec import Variant
+from lossedu.checking.diagnose import evaluate
+from lossedu.checking.sampling import AT_KINK, Sample, build_sample, draw_point, problem_rng
+from lossedu.spec import Variant
 
 N_DENSE = 400  # extra points when SymPy can neither prove nor refute equality
 
@@ -98,14 +98,6 @@ def dense_table(variant: Variant) -> ReferenceTable:
 
 
 @lru_cache(maxsize=256)
-def _sample_by_id(problem_id: str) -> Sample:
-    from lossedu.problems import get
-
-    return build_sample(get(problem_id))
-
-
 def _sample(problem: Any) -> Sample:
-    try:
-        return _sample_by_id(problem.id)
-    except KeyError:  # a problem that is not (yet) in the bank, e.g. in a test
-        return build_sample(problem)
+    """The sample points of ``problem`` (problems are immutable and hashed by identity)."""
+    return build_sample(problem)

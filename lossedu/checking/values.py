@@ -2,7 +2,7 @@
 
 A value answer may be a number (Python, NumPy, ``Fraction``, ``Decimal``, SymPy), an array or a
 list of numbers (nested lists, a SymPy ``Matrix``, axes of length 1 are fine), or text that reads
-as numbers (``"-3/2"``, ``"[0.5, 1/4]"``); see :mod:`lossedu.problems.coerce`. It is compared with the reference within the problem's
+as numbers (``"-3/2"``, ``"[0.5, 1/4]"``); see :mod:`lossedu.checking.coerce`. It is compared with the reference within the problem's
 tolerance ``(rtol, atol)``: ``|got − expected| <= atol + rtol·|expected|``. Arrays are compared
 entry by entry (partial credit = share of right entries). No counterexample is given for a value
 problem: the only "point" is the problem itself, so its expected value would be the answer.
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from lossedu.problems.coerce import MAX_ENTRIES, fit_shape, read_values
-from lossedu.problems.spec import Variant
+from lossedu.checking.coerce import MAX_ENTRIES, fit_shape, read_values
+from lossedu.spec import Variant
 from lossedu.result import CORRECT, INCORRECT, INVALID, Result
 
 __all__ = ["judge_value", "judge_choice", "read_values", "MAX_ENTRIES"]

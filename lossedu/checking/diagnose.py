@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import numpy as np
 import sympy as sp
 
-from lossedu.problems.sampling import AT_KINK
-from lossedu.symbolic import SYMBOLS, parse
+from lossedu.checking.sampling import AT_KINK
+from lossedu.checking.symbolic import SYMBOLS, parse
 
 if TYPE_CHECKING:  # pragma: no cover
-    from lossedu.problems.tables import ReferenceTable
-    from lossedu.problems.spec import Variant
+    from lossedu.checking.tables import ReferenceTable
+    from lossedu.spec import Variant
 
 GENERIC = "Your answer does not match the correct one at some of the points checked."
 
@@ -51,7 +51,7 @@ def evaluate(expr: sp.Expr, names: Iterable[str], points: Mapping[str, np.ndarra
 
 # ---------------------------------------------------------------------------- cached evaluations
 def _as_expr(answer: Any, variant: "Variant") -> Any:
-    from lossedu.problems.spec import render
+    from lossedu.spec import render
 
     if isinstance(answer, str):
         return parse(render(answer, variant.context), variant.problem.variables)

@@ -1,7 +1,7 @@
 """Calling a learner's function safely: fresh copies of the inputs, every exception and warning
 recorded, printed output capped.
 
-Part of the function protocol of :mod:`lossedu.problems.functions` (which re-exports these names).
+Part of the function protocol of :mod:`lossedu.checking.functions` (which re-exports these names).
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from lossedu.problems.coerce import as_output_array
+from lossedu.checking.budget import CheckTimeout, expired
+from lossedu.checking.coerce import as_output_array
 
 #: Floating-point events that count as instability (underflow to 0 is harmless).
 WATCHED = {"over": "warn", "divide": "warn", "invalid": "warn", "under": "ignore"}
@@ -50,8 +51,6 @@ def call_all(fn: Any, inputs: Sequence[dict[str, np.ndarray]]) -> tuple[list, li
     ...) are recorded, not printed. What the function prints is shown up to :data:`MAX_PRINTED`
     characters in all.
     """
-    from lossedu.judge import CheckTimeout, expired
-
     outputs, caught = [], []
     with _capped_output(MAX_PRINTED):
         for kwargs in inputs:

@@ -19,7 +19,7 @@ import numpy as np
 
 KINDS = ("expression", "vector", "value", "function", "choice", "steps")
 
-#: Variable domains understood by the sampler (see :mod:`lossedu.problems.sampling`).
+#: Variable domains understood by the sampler (see :mod:`lossedu.checking.sampling`).
 DOMAINS = ("real", "positive", "prob", "label01", "pm1", "nonneg", "eps", "onehot")
 
 Params = dict[str, Any]
@@ -91,7 +91,7 @@ class Problem:
     id, session, kind, title : identity; ``kind`` is one of :data:`KINDS`.
     concepts : ids from :data:`lossedu.concepts.CONCEPTS`.
     prompt, solution : Markdown + LaTeX templates (``{{name}}`` placeholders).
-    variables : names of :data:`lossedu.symbolic.SYMBOLS` an answer may use.
+    variables : names of :data:`lossedu.checking.symbolic.SYMBOLS` an answer may use.
     hints : tiered hints, gentlest first; only the last may come close to the answer.
     mistakes : the catalogue of known wrong answers (:class:`Mistake`).
     points : weight in a gradebook.
@@ -178,18 +178,6 @@ class Problem:
         if self.kind != "function" or self.inputs is None:
             raise ValueError(f"{self.id} is a {self.kind!r} problem, not a function problem")
         return self.inputs(variant.params, rng)
-
-    def judge_outputs(self, variant: "Variant", inputs: Sequence[dict[str, np.ndarray]],
-                      outputs: Sequence[Any], warnings: Sequence[Sequence[str]] | None = None):
-        """Judge what a learner's function returned on ``inputs``.
-
-        ``outputs[i]`` is the returned array, or a str describing the exception raised on
-        ``inputs[i]``; ``warnings[i]`` (optional) lists the warnings the call emitted.
-        Returns a :class:`lossedu.result.Result`.
-        """
-        from lossedu.problems.functions import judge_outputs
-
-        return judge_outputs(variant, inputs, outputs, warnings)
 
 
 @dataclass(frozen=True, eq=False)

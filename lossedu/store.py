@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-import sys
 import time
-import types
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -378,17 +376,3 @@ def gate_for(session: int, previous: int | None, previous_ids: Iterable[str], ma
     need = required_count(len(ids), course.mastery_share)
     state = "unlocked" if len(done) >= need else "locked"
     return Gate(session, state, previous, course.mastery_share, need, done, left)
-
-
-# --------------------------------------------------------------------------- lossedu.progress()
-class _CallableModule(types.ModuleType):
-    """Importing this module binds ``lossedu.progress`` to it, hiding the package's
-    ``lossedu.progress()`` function; calling the module does what that function does."""
-
-    def __call__(self, student: str | None = None, **kwargs: Any) -> Any:
-        from lossedu.exercise import progress as draw
-
-        return draw(student=student, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -4,13 +4,13 @@ The protocol has two halves so that homework grading can run learner code in ano
 
 1. ``Problem.draw_inputs(variant, rng)`` chooses the calls: ordinary inputs, ties, and extreme
    logits (±800) where a naive ``log(sigmoid(z))`` overflows.
-2. ``Problem.judge_outputs(variant, inputs, outputs, warnings)`` judges what came back:
+2. ``judge_outputs(variant, inputs, outputs, warnings)`` judges what came back:
    ``outputs[i]`` is the returned array or a str describing the exception, ``warnings[i]`` the
    warnings the call emitted (optional).
 
 Ready-made losses. A function that uses :mod:`lossedu.losses` or a library of ready-made losses
 (SciPy, PyTorch, scikit-learn, ...; directly, through an alias, a helper, a closure or a
-``from ... import *``; see :func:`lossedu.problems.coerce.library_names`) computes nothing itself:
+``from ... import *``; see :func:`lossedu.checking.coerce.library_names`) computes nothing itself:
 it is "incorrect" with score 0 and diagnosis ``"reference"``, as in homework grading. The message
 names what was called and still says whether the values were right; ``details["reference_use"]``
 lists the names and ``details["values"]`` the status the values alone would have had. NumPy is
@@ -45,11 +45,11 @@ from typing import Any, Sequence
 import numpy as np
 import sympy as sp
 
-from lossedu.problems.calling import (CALL_KEY, MAX_PRINTED, PAIR, WATCHED, call_all, pick,  # noqa: F401
+from lossedu.checking.calling import (CALL_KEY, MAX_PRINTED, PAIR, WATCHED, call_all, pick,  # noqa: F401
                                      split_call)
-from lossedu.problems.coerce import library_calls, library_names
-from lossedu.problems.sampling import problem_rng
-from lossedu.problems.spec import Variant
+from lossedu.checking.coerce import library_calls, library_names
+from lossedu.checking.sampling import problem_rng
+from lossedu.spec import Variant
 from lossedu.result import CORRECT, INCORRECT, INVALID, UNATTEMPTED, Result
 
 EXTREME = 100.0  # an input with |value| above this is an "extreme" case

@@ -6,7 +6,7 @@ and exactly on it, where any value between the one-sided limits (the subdifferen
 convex loss) is accepted. A smooth answer that passes is then confirmed symbolically with SymPy
 under a time limit; a time-out gives ``undecided``, never ``incorrect``. An answer SymPy cannot
 prove equal (a piecewise one, say) is compared on a denser sample and then on far-out points and
-points built from its own numbers (:mod:`lossedu.problems.probes`), so that
+points built from its own numbers (:mod:`lossedu.checking.probes`), so that
 ``Piecewise((sigmoid(z) - y, abs(z) < 4), (0, True))`` is not taken for the gradient.
 
 Time limits. One check takes at most :data:`HARD_LIMIT` seconds. On the main thread (a notebook
@@ -16,117 +16,34 @@ swallows one interruption (a learner's ``except BaseException: pass``) is interr
 soon as it returns. On any other thread the work runs in a daemon worker thread; when the
 limit passes the caller gets ``undecided`` and the worker is abandoned.
 
-Only expressions that passed :func:`lossedu.symbolic.to_expr` (the safe parser or ``vet``) are
+Only expressions that passed :func:`lossedu.checking.symbolic.to_expr` (the safe parser or ``vet``) are
 turned into NumPy functions with :func:`sympy.lambdify`.
 """
 from __future__ import annotations
 
-import signal
-import threading
-import time
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
 
-from lossedu import symbolic
-from lossedu.diagnose import diagnose, evaluate
-from lossedu.problems.coerce import split_list_text
-from lossedu.problems.probes import far_mismatch
-from lossedu.problems.spec import Variant
-from lossedu.problems.tables import dense_table, reference_exprs, reference_table
+from lossedu.checking import functions, symbolic, values
+from lossedu.checking.budget import CheckTimeout, bounded, expired, time_limit  # noqa: F401 - re-exported
+from lossedu.checking.diagnose import diagnose, evaluate
+from lossedu.checking.coerce import split_list_text
+from lossedu.checking.probes import far_mismatch
+from lossedu.spec import Variant
+from lossedu.checking.tables import dense_table, reference_exprs, reference_table
 from lossedu.result import CORRECT, INCORRECT, INVALID, UNATTEMPTED, UNDECIDED, Result
 
 HARD_LIMIT = 2.0       # seconds for one whole check
 SYMBOLIC_LIMIT = 1.0   # seconds for the symbolic confirmation of one expression
 MAX_STEPS = 50         # steps of one derivation
-REPEAT = 0.05          # once a limit has passed, the alarm repeats every REPEAT seconds
 
 FAR_OUT = ("Your answer matches the correct one on the usual test points, but not at other values of "
            "the variables (far from 0, very close to a kink, or near the ends of a probability's "
            "range): it has to hold for every value.")
 
 _NONSMOOTH = (sp.Piecewise, sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min)
-
-
-class CheckTimeout(BaseException):
-    """Raised inside a check when its time is up (a BaseException, so no ``except Exception``
-    in SymPy or in a learner's function can swallow it)."""
-
-
-# ---------------------------------------------------------------------------- time limits
-_deadlines: list[float] = []
-
-
-def _on_alarm(signum: int, frame: Any) -> None:
-    raise CheckTimeout()
-
-
-def _can_use_alarm() -> bool:
-    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`CheckTimeout` in the block after ``seconds`` (main thread only; nests).
-
-    Off the main thread this only records the deadline; :func:`bounded` enforces it there.
-    """
-    if not _can_use_alarm():
-        yield
-        return
-    now = time.monotonic()
-    outer = _deadlines[-1] if _deadlines else None
-    deadline = now + seconds if outer is None else min(now + seconds, outer)
-    previous = signal.signal(signal.SIGALRM, _on_alarm) if outer is None else None
-    _deadlines.append(deadline)
-    signal.setitimer(signal.ITIMER_REAL, max(deadline - now, 1e-4), REPEAT)
-    try:
-        yield
-    finally:
-        try:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        finally:
-            _deadlines.pop()
-            if outer is None:
-                signal.signal(signal.SIGALRM, previous)
-            else:
-                signal.setitimer(signal.ITIMER_REAL, max(outer - time.monotonic(), 1e-4), REPEAT)
-
-
-def expired() -> bool:
-    """True inside a :func:`time_limit` block whose time is up (for code that must stop itself,
-    e.g. between calls of a learner's function that may swallow the interruption)."""
-    return bool(_deadlines) and time.monotonic() >= _deadlines[-1]
-
-
-def bounded(work: Callable[[], Result], seconds: float, on_timeout: Callable[[], Result]) -> Result:
-    """Run ``work()`` for at most ``seconds``; ``on_timeout()`` if it takes longer."""
-    if _can_use_alarm():
-        try:
-            with time_limit(seconds):
-                return work()
-        except CheckTimeout:
-            return on_timeout()
-    box: list[Any] = []
-
-    def run() -> None:
-        try:
-            box.append(work())
-        except BaseException as err:  # noqa: BLE001 - handed back to the caller below
-            box.append(err)
-
-    worker = threading.Thread(target=run, daemon=True, name="lossedu-check")
-    worker.start()
-    worker.join(seconds)
-    if not box:
-        return on_timeout()  # the worker is abandoned; it cannot block the caller
-    if isinstance(box[0], CheckTimeout):
-        return on_timeout()
-    if isinstance(box[0], BaseException):
-        raise box[0]
-    return box[0]
 
 
 # ---------------------------------------------------------------------------- entry points
@@ -137,8 +54,6 @@ def judge(variant: Variant, answer: Any) -> Result:
         return Result(UNATTEMPTED, message="No answer yet: replace ... with your answer.", problem_id=pid)
 
     def work() -> Result:
-        from lossedu.problems import functions, values
-
         kind = variant.problem.kind
         if kind == "expression":
             return judge_expression(variant, answer)
@@ -158,8 +73,6 @@ def judge(variant: Variant, answer: Any) -> Result:
 
 def _prepare(variant: Variant) -> None:
     """Build the answer-independent parts (bank, reference tables) before the clock starts."""
-    from lossedu.problems import functions, values  # noqa: F401 - imported for their cost
-
     if variant.problem.kind in ("expression", "vector", "steps"):
         reference_table(variant)
     else:
@@ -376,6 +289,6 @@ def symbolic_equal(expr: sp.Expr, reference: sp.Expr, variant: Variant) -> bool 
                     return None
             return True
     except CheckTimeout:
-        if not _deadlines or _deadlines[-1] > time.monotonic():
+        if not expired():
             return "timeout"
         raise  # the whole check is out of time

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from lossedu.problems.spec import Problem
+from lossedu.spec import Problem
 
 N_RANDOM = 32       # points drawn from the domains
 N_REGION = 8        # points placed inside each region

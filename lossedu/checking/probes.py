@@ -1,6 +1,6 @@
 """Far-out probe points: the last numeric check of an answer SymPy could not prove equal.
 
-The comparison sample (:mod:`lossedu.problems.sampling`) draws real variables from [-3, 3]. An
+The comparison sample (:mod:`lossedu.checking.sampling`) draws real variables from [-3, 3]. An
 answer that agrees with the reference there but not beyond, such as
 ``Piecewise((sigmoid(z) - y, abs(z) < 4), (0, True))`` or ``sigmoid(z) - y + exp(z - 50)``,
 passes that sample. Such answers are caught here, on points of the same domains at every scale:
@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from lossedu.diagnose import evaluate
-from lossedu.problems.sampling import Sample, draw_point, problem_rng
-from lossedu.problems.spec import Problem, Variant
-from lossedu.symbolic import SYMBOLS
+from lossedu.checking.diagnose import evaluate
+from lossedu.checking.sampling import Sample, draw_point, problem_rng
+from lossedu.spec import Problem, Variant
+from lossedu.checking.symbolic import SYMBOLS
 
 N_POOL = 240                         # wide points per problem
 MAX_EXPONENT = 12                    # magnitudes up to 10**MAX_EXPONENT
