@@ -125,7 +125,7 @@ class Question:
 
     def prompt(self) -> str:
         """The question text (Markdown + LaTeX) with this learner's numbers."""
-        return self.variant.prompt()
+        return self.variant.prompt().replace("ex.qN.", f"ex.q{self.number}.")
 
     def show(self) -> None:
         """Show the question: rendered Markdown in a notebook, text elsewhere."""
