@@ -331,26 +331,44 @@ def _learner_params(problem: Problem, student: str, attempt: int) -> Params:
     ``solution()`` then ``retry()`` never shows the answer of the next variant. The chain is
     cached per learner; beyond :data:`MAX_CHAIN` attempts a plain draw is used.
     """
-    def first(a: int) -> Params:
-        return problem.draw(np.random.default_rng(variant_seed(student, problem.id, a)))
+    def draw(rng: np.random.Generator, before: str | None) -> Params:
+        params = problem.draw(rng)
+        for _ in range(MAX_REDRAWS):
+            if not ambiguous(problem, params) and (before is None or answer_key(problem, params) != before):
+                break
+            params = problem.draw(rng)
+        return params
 
     if problem.sampler is None and problem.kind != "choice":
         return dict(problem.canonical)
     if attempt > MAX_CHAIN:
-        return first(attempt)
+        return draw(np.random.default_rng(variant_seed(student, problem.id, attempt)), None)
     chain = _CHAINS.setdefault((problem.id + "\x00" + repr(id(problem)), student), [])
     while len(chain) <= attempt:
         a = len(chain)
         rng = np.random.default_rng(variant_seed(student, problem.id, a))
-        params = problem.draw(rng)
-        if a > 0:
-            before = answer_key(problem, chain[-1])
-            for _ in range(MAX_REDRAWS):
-                if answer_key(problem, params) != before:
-                    break
-                params = problem.draw(rng)
-        chain.append(params)
+        chain.append(draw(rng, answer_key(problem, chain[-1]) if a > 0 else None))
     return chain[attempt]
+
+
+def ambiguous(problem: Problem, params: Params) -> bool:
+    """True when a catalogued wrong answer of a value problem would pass as right for ``params``
+    (e.g. a mini-batch whose 1-based numbers read as 0-based indices pick the same values because
+    two examples are identical): such a variant is never drawn for a learner."""
+    if problem.kind != "value":
+        return False
+    rtol, atol = problem.tolerance
+    expected = np.asarray(problem.reference_of(params), dtype=float)
+    for mistake in problem.mistakes:
+        if not callable(mistake.answer):
+            continue
+        try:
+            wrong = np.asarray(mistake.answer(params), dtype=float)
+        except (TypeError, ValueError, IndexError, ZeroDivisionError):
+            continue
+        if wrong.shape == expected.shape and np.all(np.abs(wrong - expected) <= atol + rtol * np.abs(expected)):
+            return True
+    return False
 
 
 def variant_seed(student: str | None, problem_id: str, attempt: int) -> int:
