@@ -251,7 +251,7 @@ BCE_EXAMPLE = Problem(
     concepts=("nll", "loss-function"),
     prompt=r"A single example has label $y = {{y}}$ and logit $z = {{z}}$. Compute the loss "
            r"$L = -[\,y\log\hat p + (1-y)\log(1-\hat p)\,]$ with $\hat p = \sigma(z)$ (natural log) "
-           r"and $\partial L/\partial z$. Answer with the list `[L, dL/dz]`, three decimals.",
+           r"and $\partial L/\partial z$. Answer with the list `[L, dL/dz]`.",
     canonical={"y": 1, "z": -1.0}, sampler=_bce_sampler, derive=_bce_numbers,
     reference=lambda params: [_bce_numbers(params)["loss"], _bce_numbers(params)["grad"]],
     tolerance=VALUE_TOL,
@@ -304,7 +304,7 @@ SOFTMAX_EXAMPLE = Problem(
     concepts=("nll", "loss-function"),
     prompt=r"Logits $z = ({{z1}}, {{z2}}, {{z3}})$ and the true class is $c = {{c}}$ (classes "
            r"numbered from 1). Compute $L = -\log \hat p_c$ with $\hat p = \mathrm{softmax}(z)$ "
-           r"(natural log, three decimals).",
+           r"(natural log).",
     canonical={"z1": 2, "z2": 0, "z3": -1, "c": 2}, sampler=_softmax_sampler, derive=_softmax_numbers,
     reference=lambda params: _softmax_numbers(params)["loss"], tolerance=VALUE_TOL,
     hints=("Compute $e^{z_j}$ for each class and divide by their sum.",

@@ -226,8 +226,8 @@ CONFIDENT = Problem(
            r"has label $y = {{y}}$ and logit $z = {{z}}$: a confident mistake. Compute $\partial L/\partial z$ "
            r"for three losses on this example: cross-entropy $-[y\log\hat p + (1-y)\log(1-\hat p)]$, squared "
            r"error on the probability $\tfrac12(\hat p - y)^2$, and absolute error on the probability "
-           r"$|\hat p - y|$. Answer with three numbers in that order, to three significant digits.",
-    canonical={"y": 1, "z": -4.0}, sampler=_confident_sampler, derive=_confident, tolerance=(5e-3, 1e-5),
+           r"$|\hat p - y|$. Answer with three numbers in that order.",
+    canonical={"y": 1, "z": -4.0}, sampler=_confident_sampler, derive=_confident, tolerance=VALUE_TOL,
     reference=lambda params: _confident(params)["grads"],
     hints=("Chain rule: $\\partial L/\\partial z = \\partial L/\\partial\\hat p \\cdot \\sigma'(z)$ with "
            "$\\sigma'(z) = \\hat p(1 - \\hat p)$.",
