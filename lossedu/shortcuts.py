@@ -118,12 +118,12 @@ def _cell_code(frame: types.FrameType) -> types.CodeType | None:
 
 
 def caller_shortcuts(frame: types.FrameType | None) -> list[str]:
-    """:func:`shortcuts_in` for the code that calls ``check``: the whole cell in a notebook,
-    else the code running in ``frame``."""
+    """:func:`shortcuts_in` for the notebook cell that calls ``check`` (empty outside a notebook:
+    a script or a test module is one long piece of code, not an answer cell)."""
     if frame is None:
         return []
     try:
-        code = _cell_code(frame) or frame.f_code
-        return shortcuts_in(code, frame.f_globals)
+        code = _cell_code(frame)
+        return shortcuts_in(code, frame.f_globals) if code is not None else []
     except Exception:  # noqa: BLE001 - reading code must never break a check
         return []

@@ -36,7 +36,7 @@ def solve(q: exercise.Question):
 def wrong_answer(q: exercise.Question):
     """An answer far from any reference, built from the problem's own variables."""
     if q.problem.kind == "choice":
-        return next(o.key for o in q.problem.options if not o.correct)
+        return next(k for k in q.options() if k != q.variant.reference)
     if q.problem.kind == "expression":
         return f"12345*{q.problem.variables[0]} + 678"
     return 12345.678

@@ -142,6 +142,8 @@ def _pos_weight_text(params: dict) -> dict:
 def _weighted_pair(params: dict):
     """(loss, gradient) of cross-entropy from logits with weight α on the positive term."""
     a = params["alpha"]
+    if a == 1:
+        return losses.bce_with_logits, losses.bce_with_logits_grad
 
     def loss(y, z):
         return a * y * np.logaddexp(0.0, -z) + (1 - y) * np.logaddexp(0.0, z)
@@ -349,7 +351,8 @@ IMPL_SOFTMAX = Problem(
            "shape (n,). Logits of ±800 must not overflow.",
     signature="f(y, z) -> array of shape (n,)",
     canonical={"T": 1.0}, sampler=_temperature_sampler, derive=_temperature_text,
-    reference=lambda params: (lambda y, z: losses.softmax_cross_entropy(y, np.asarray(z, dtype=float) / params["T"])),
+    reference=lambda params: losses.softmax_cross_entropy if params["T"] == 1 else (
+        lambda y, z: losses.softmax_cross_entropy(y, np.asarray(z, dtype=float) / params["T"])),
     inputs=_softmax_inputs,
     hints=("Divide the logits by $T$ first; then $-\\log \\mathrm{softmax}(u)_c = \\log\\sum_k e^{u_k} - u_c$.",
            "Log-sum-exp trick: with $a = \\max_k z_k$, $\\log\\sum_k e^{z_k} = a + \\log\\sum_k e^{z_k - a}$.",
@@ -421,13 +424,14 @@ IMPL_BCE_GRAD = Problem(
         Mistake(lambda p: lambda y, z: -_weighted_pair(p)[1](y, z), "The sign is flipped: raising z must "
                 "lower the loss of a positive example and raise that of a negative one.", "sign"),
         Mistake(lambda p: lambda y, z: _sig(z) * (1 - _sig(z)), "That is ∂p̂/∂z alone; the chain rule "
-                "multiplies it by ∂L/∂p̂.", "quantity"),
+                "multiplies it by ∂L/∂p̂.", "chain-rule"),
         Mistake(lambda p: lambda y, z: -(p["alpha"] * y / _sig(z) - (1 - y) / (1 - _sig(z))), "That is ∂L/∂p̂: "
                 "you dropped the derivative of the inner function. Differentiate p̂ = σ(z) with respect "
                 "to z and multiply it in.", "chain-rule"),
         Mistake(lambda p: lambda y, z: _weighted_pair(p)[1](y, z) * _sig(z) * (1 - _sig(z)), "There is one "
                 "σ′(z) too many: ∂L/∂p̂ times σ′(z) already simplifies, so σ′(z) must not be multiplied in "
-                "again.", "extra-factor"),
+                "again (with α = 1 that is the gradient of the squared error on the probability, "
+                "½(σ(z) − y)², not of the cross-entropy).", "extra-factor"),
         Mistake(lambda p: lambda y, z: _sig(z) - y, "That is the unweighted gradient σ(z) − y: the weight α "
                 "multiplies the positive term of the loss, so it stays in its derivative.", "factor"),
     ),
