@@ -354,11 +354,13 @@ def _learner_params(problem: Problem, student: str, attempt: int) -> Params:
 def ambiguous(problem: Problem, params: Params) -> bool:
     """True when a catalogued wrong answer of a value problem would pass as right for ``params``
     (e.g. a mini-batch whose 1-based numbers read as 0-based indices pick the same values because
-    two examples are identical): such a variant is never drawn for a learner."""
+    two examples are identical), or two catalogued mistakes give the same numbers (the feedback
+    could not tell them apart): such a variant is never drawn for a learner."""
     if problem.kind != "value":
         return False
     rtol, atol = problem.tolerance
     expected = np.asarray(problem.reference_of(params), dtype=float)
+    answers = [expected]
     for mistake in problem.mistakes:
         if not callable(mistake.answer):
             continue
@@ -366,8 +368,12 @@ def ambiguous(problem: Problem, params: Params) -> bool:
             wrong = np.asarray(mistake.answer(params), dtype=float)
         except (TypeError, ValueError, IndexError, ZeroDivisionError):
             continue
-        if wrong.shape == expected.shape and np.all(np.abs(wrong - expected) <= atol + rtol * np.abs(expected)):
+        if wrong.shape != expected.shape:
+            continue
+        # a mistake that passes as right, or that two catalogued mistakes share (whose message then?)
+        if any(np.all(np.abs(wrong - a) <= atol + rtol * np.abs(a)) for a in answers):
             return True
+        answers.append(wrong)
     return False
 
 

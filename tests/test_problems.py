@@ -108,6 +108,10 @@ def test_every_catalogued_mistake_gets_its_diagnosis(problem):
         for student in (None, "ana", "ben", "cy", "dee"):
             v = problem.variant(student)
             wrong = mistake.answer
+            if isinstance(wrong, str):
+                wrong = render(wrong, v.context)   # "{{a}}*(y - yhat)": this variant's numbers
+                if problem.kind == "choice":         # the option written with that key, as this variant shows it
+                    wrong = v.shown_key(next(o for o in problem.options if o.key == mistake.answer))
             if callable(wrong):
                 wrong = wrong(v.params)
                 if problem.kind == "vector":
@@ -520,7 +524,7 @@ def test_messages_and_early_hints_do_not_give_the_answer_away(problem):
         answer = _forms(_pieces(v.reference))
         for k, hint in enumerate(v.hints[:-1], start=1):
             assert not _leaks(hint, answer), (problem.id, f"hint {k}", hint, _leaks(hint, answer))
-        chain = _forms([to_expr(c, problem.variables) for c in problem.chain])
+        chain = _forms([to_expr(render(c, v.context), problem.variables) for c in problem.chain])
         for mistake in problem.mistakes:
             wrong = _mistake_answer(v, mistake)
             forms = answer + chain + _forms(_corrections(v.reference, wrong))

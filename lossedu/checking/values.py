@@ -80,14 +80,18 @@ def _diagnose_value(variant: Variant, got: np.ndarray, expected: np.ndarray,
         return np.abs(a - b) <= atol + rtol * np.abs(b)
 
     bad = ~ok
+    catalogue = []
     for mistake in variant.problem.mistakes:
         try:
             wrong = np.asarray(mistake.answer(variant.params), dtype=float)
         except (TypeError, ValueError):
             continue
-        if wrong.shape != got.shape:
-            continue
-        # the mistake explains the answer when it agrees on every wrong entry and differs there
+        if wrong.shape == got.shape:
+            catalogue.append((mistake, wrong))
+    for mistake, wrong in catalogue:   # the whole answer is a catalogued mistake
+        if near(got, wrong).all() and not near(expected, wrong).all():
+            return mistake.diagnosis, mistake.message
+    for mistake, wrong in catalogue:   # the wrong entries are those of a catalogued mistake
         if near(got, wrong)[bad].all() and not near(expected, wrong)[bad].any():
             return mistake.diagnosis, mistake.message
     if rounded_too_coarsely(got, expected, ok):

@@ -240,9 +240,9 @@ BCE_LOGIT = Problem(
         Mistake("{{target}} - sigmoid(z)", "The sign is flipped: raising z must lower the loss of a "
                 "positive example and raise that of a negative one.", "sign"),
         Mistake(SIGMA_PRIME, "That is ∂p/∂z alone; the chain rule multiplies it by ∂L/∂p.", "quantity"),
-        Mistake("(sigmoid(z) - {{target}})*" + SIGMA_PRIME, "There is one σ′(z) too many: ∂L/∂p times "
-                "σ′(z) already simplifies to σ(z) − y, so σ′(z) must not be multiplied in again (that "
-                "would be the gradient of the squared error on the probability).", "extra-factor"),
+        Mistake("(sigmoid(z) - {{target}})*" + SIGMA_PRIME, "There is one σ′(z) too many: in ∂L/∂p times "
+                "σ′(z) the derivative σ′(z) already cancels the denominators of ∂L/∂p, so it must not be "
+                "multiplied in again (that would be the gradient of the squared error on the probability).", "extra-factor"),
         Mistake("sigmoid(z) - y", "That uses the hard label y: with label smoothing the target is "
                 "ỹ = (1 − ε)y + ε/2.", "quantity"),
     ),
@@ -432,7 +432,7 @@ IMPL_BCE_GRAD = Problem(
                 "σ′(z) too many: ∂L/∂p̂ times σ′(z) already simplifies, so σ′(z) must not be multiplied in "
                 "again (with α = 1 that is the gradient of the squared error on the probability, "
                 "½(σ(z) − y)², not of the cross-entropy).", "extra-factor"),
-        Mistake(lambda p: lambda y, z: _sig(z) - y, "That is the unweighted gradient σ(z) − y: the weight α "
+        Mistake(lambda p: lambda y, z: _sig(z) - y, "That is the unweighted gradient: the weight α "
                 "multiplies the positive term of the loss, so it stays in its derivative.", "factor"),
     ),
 )

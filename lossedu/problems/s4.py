@@ -87,7 +87,7 @@ HUBER = Problem(
                 "The two pieces are exchanged: inside the band |r| ≤ δ the loss is the quadratic ½r², "
                 "outside it is linear in |r|.", "branch"),
         Mistake("{{a}}*Piecewise((y - yhat, Abs(yhat - y) <= delta), (delta*sign(y - yhat), True))",
-                "The sign is flipped: r = ŷ − y grows with ŷ.", "sign"),
+                "The sign is flipped: the residual is prediction minus target, so it grows with ŷ.", "sign"),
         Mistake("Piecewise((yhat - y, Abs(yhat - y) <= delta), (delta*sign(yhat - y), True))",
                 "The example's weight a is missing: it multiplies both pieces.", "factor"),
     ),

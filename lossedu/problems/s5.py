@@ -246,9 +246,10 @@ CONFIDENT = Problem(
         Mistake(lambda p: _confident(p)["no_dp"], "The errors on the probability are missing σ′(z): chain "
                 "∂L/∂p̂ through p̂ = σ(z), i.e. multiply by σ′(z) = p̂(1 − p̂).", "chain-rule"),
         Mistake(lambda p: _confident(p)["extra_dp"], "The cross-entropy entry has one σ′(z) too many: "
-                "for cross-entropy ∂L/∂p̂ · σ′(z) already simplifies to p̂ − y.", "extra-factor"),
-        Mistake(lambda p: -_confident(p)["grads"], "The signs are flipped: each gradient has the sign of "
-                "p̂ − y.", "sign"),
+                "for cross-entropy σ′(z) cancels against the denominator of ∂L/∂p̂, so it is not multiplied "
+                "in again.", "extra-factor"),
+        Mistake(lambda p: -_confident(p)["grads"], "The signs are flipped: on a confident mistake every loss "
+                "must push the logit back towards the label.", "sign"),
     ),
 )
 
