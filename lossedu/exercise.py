@@ -29,14 +29,14 @@ from lossedu import config, problems
 from lossedu.display import emit, in_ipython
 from lossedu.shortcuts import caller_shortcuts
 from lossedu.problems import session_title
-from lossedu.store import (Gate, ProgressDatabaseError, ProgressStore, VariantState, gate_for,
-                              required_count)
+from lossedu.store import (Gate, ProgressDatabaseError, ProgressStore, VariantState, required_count,
+                           session_gates)
 from lossedu.result import CORRECT, INCORRECT, UNATTEMPTED, UNDECIDED, Result
 
 CaptureHook = Callable[[str, Any], Any]
 _capture: CaptureHook | None = None
 _QUESTION_NAME = re.compile(r"q([1-9][0-9]*)")
-_BANNER_COLOURS = {"open": "#1b7837", "unlocked": "#1b7837", "lifted": "#2166ac", "locked": "#b2182b",
+_BANNER_COLOURS = {"open": "#1b7837", "unlocked": "#1b7837", "mastered": "#1b7837", "lifted": "#2166ac", "locked": "#b2182b",
                    "homework": "#4d4d4d", "unavailable": "#8c510a"}
 
 
@@ -318,10 +318,7 @@ class ExerciseSet:
     def _gate(self, mastered: set[str]) -> Gate:
         if self.homework or self.store is None:
             return Gate(self.session, "homework" if self.homework else "unavailable", share=self.course.mastery_share)
-        order = problems.sessions()
-        previous = order[order.index(self.session) - 1] if order.index(self.session) > 0 else None
-        ids = [p.id for p in problems.session_problems(previous)] if previous is not None else []
-        return gate_for(self.session, previous, ids, mastered, self.course)
+        return session_gates(mastered, self.course)[self.session]
 
     def _record(self, question: Question, result: Result, state: VariantState) -> Result:
         """Store a checked answer; add a note saying whether (and why not) it counts."""
@@ -333,7 +330,8 @@ class ExerciseSet:
         if row is None:
             note = "Not saved: the progress database cannot be used (practice only)."
         elif gate.locked:
-            note = f"Practice only: session {self.session} is locked, so this does not count toward mastery yet."
+            note = (f"Practice only: session {self.session} is locked, so this answer does not count toward "
+                    "mastery, and it will not count later either: once the session unlocks, check it again.")
         elif result.status == CORRECT and state.solution_revealed:
             note = ("The solution of this variant was revealed, so it does not count toward mastery: "
                     "call retry() for fresh numbers.")
