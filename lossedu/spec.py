@@ -358,7 +358,6 @@ def ambiguous(problem: Problem, params: Params) -> bool:
     could not tell them apart): such a variant is never drawn for a learner."""
     if problem.kind != "value":
         return False
-    rtol, atol = problem.tolerance
     expected = np.asarray(problem.reference_of(params), dtype=float)
     answers = [expected]
     for mistake in problem.mistakes:
@@ -371,7 +370,7 @@ def ambiguous(problem: Problem, params: Params) -> bool:
         if wrong.shape != expected.shape:
             continue
         # a mistake that passes as right, or that two catalogued mistakes share (whose message then?)
-        if any(np.all(np.abs(wrong - a) <= atol + rtol * np.abs(a)) for a in answers):
+        if any(np.all(value_close(wrong, a, problem.tolerance)) for a in answers):
             return True
         answers.append(wrong)
     return False
@@ -383,9 +382,28 @@ def variant_seed(student: str | None, problem_id: str, attempt: int) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-#: The precision policy of every value question: an answer within half a unit of the third
-#: significant digit is right (``rtol``), and so is anything within 1e-6 of an exact zero.
+#: The precision policy of every value question, as a problem's ``tolerance``: an entry is right
+#: when it is within half a unit of the third significant digit of the expected value (so 0.667
+#: for 2/3, not 0.67), or within 1e-6 of an exact zero. The pair's numbers are the loosest
+#: relative and absolute tolerance the rule can reach; :func:`value_close` applies the rule.
 VALUE_TOL = (5e-3, 1e-6)
+SIGNIFICANT_DIGITS = 3
+
+
+def value_close(got: Any, expected: Any, tolerance: tuple[float, float]) -> np.ndarray:
+    """Entry-wise: is ``got`` right for ``expected`` under ``tolerance``?
+
+    With :data:`VALUE_TOL` the precision policy applies (three significant digits); any other
+    ``(rtol, atol)`` means ``|got - expected| <= atol + rtol * |expected|``.
+    """
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    rtol, atol = tolerance
+    with np.errstate(all="ignore"):
+        if tuple(tolerance) == VALUE_TOL:
+            magnitude = np.floor(np.log10(np.maximum(np.abs(expected), 1e-300)))
+            half_unit = 0.5 * 10.0 ** (magnitude - (SIGNIFICANT_DIGITS - 1))
+            return np.abs(got - expected) <= half_unit * (1 + 1e-9) + atol
+        return np.abs(got - expected) <= atol + rtol * np.abs(expected)
 #: The sentence every value question ends with.
 PRECISION_TEXT = "Give numbers to at least three significant digits (exact forms such as 1/3 work too)."
 

@@ -3,7 +3,8 @@
 A value answer may be a number (Python, NumPy, ``Fraction``, ``Decimal``, SymPy), an array or a
 list of numbers (nested lists, a SymPy ``Matrix``, axes of length 1 are fine), or text that reads
 as numbers (``"-3/2"``, ``"[0.5, 1/4]"``); see :mod:`lossedu.checking.coerce`. It is compared with the reference within the problem's
-tolerance ``(rtol, atol)``: ``|got − expected| <= atol + rtol·|expected|``. Arrays are compared
+tolerance: the course's precision policy (three significant digits, see
+:data:`lossedu.spec.VALUE_TOL`) or ``(rtol, atol)``: ``|got − expected| <= atol + rtol·|expected|``. Arrays are compared
 entry by entry (partial credit = share of right entries). No counterexample is given for a value
 problem: the only "point" is the problem itself, so its expected value would be the answer.
 """
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from lossedu.checking.coerce import MAX_ENTRIES, fit_shape, read_values
-from lossedu.spec import Variant
+from lossedu.spec import Variant, value_close
 from lossedu.result import CORRECT, INCORRECT, INVALID, Result
 
 __all__ = ["judge_value", "judge_choice", "read_values", "MAX_ENTRIES"]
@@ -42,8 +43,7 @@ def judge_value(variant: Variant, answer: Any) -> Result:
         want = "one number" if expected.ndim == 0 else f"{expected.size} numbers"
         return Result(INCORRECT, message=f"Expected {want}, got {f'shape {got.shape}' if got.ndim else 'a single number'}.",
                       diagnosis="shape", interpreted=interpreted, problem_id=pid)
-    rtol, atol = variant.problem.tolerance
-    ok = np.abs(got - expected) <= atol + rtol * np.abs(expected)
+    ok = value_close(got, expected, variant.problem.tolerance)
     if ok.all():
         return Result(CORRECT, 1.0, "Correct.", interpreted=interpreted, problem_id=pid)
     tag, message = _diagnose_value(variant, got, expected, ok)
@@ -74,10 +74,10 @@ def _diagnose_value(variant: Variant, got: np.ndarray, expected: np.ndarray,
                     ok: np.ndarray) -> tuple[str | None, str]:
     """``(tag, message)``: a catalogued mistake that explains every wrong entry, else rounding,
     a flipped sign, a constant factor (too large or too small), or exchanged entries."""
-    rtol, atol = variant.problem.tolerance
+    atol = variant.problem.tolerance[1]
 
     def near(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.abs(a - b) <= atol + rtol * np.abs(b)
+        return value_close(a, b, variant.problem.tolerance)
 
     bad = ~ok
     catalogue = []
@@ -109,8 +109,8 @@ def _diagnose_value(variant: Variant, got: np.ndarray, expected: np.ndarray,
                                   "(a sum where a mean was asked, a 2 the ½ should cancel, an extra weight).")
             return "factor", (f"Your answer is {frac} times the correct value: look for a forgotten factor "
                               "(a ½ from the loss, a weight, or a division by the wrong count).")
-    if expected.ndim and expected.size > 1 and bad.sum() >= 2 and np.allclose(
-            np.sort(got.ravel()), np.sort(expected.ravel()), rtol=rtol, atol=atol):
+    if expected.ndim and expected.size > 1 and bad.sum() >= 2 and near(
+            np.sort(got.ravel()), np.sort(expected.ravel())).all():
         return "swap", "The right numbers are there, in the wrong order: check the order the question asks for."
     if expected.ndim == 0:
         return None, "That is not the right value."

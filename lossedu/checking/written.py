@@ -14,6 +14,11 @@ display only: whether the answer is right is decided on the parsed expression.
 from __future__ import annotations
 
 import ast
+import dataclasses
+from typing import Any
+
+from lossedu.checking.coerce import split_list_text
+from lossedu.result import Result
 
 MAX_TEXT = 2000
 
@@ -107,3 +112,26 @@ def as_written(text: str) -> str | None:
         return _tex(ast.parse(text.strip(), mode="eval"))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def with_written(result: Result, kind: str, answer: Any) -> Result:
+    """``result`` whose ``interpreted`` shows a text answer as written (SymPy's reading, simplified
+    and reordered, moves to ``details["simplified"]``). Other answers are left as they are."""
+    if not result.interpreted or kind not in ("expression", "vector", "steps"):
+        return result
+    if isinstance(answer, str) and kind == "vector":
+        answer = split_list_text(answer) or answer
+    items = [answer] if isinstance(answer, str) else list(answer) if isinstance(answer, (list, tuple)) else None
+    if not items or not all(isinstance(t, str) for t in items):
+        return result
+    shown = [as_written(t) for t in items]
+    if any(s is None for s in shown):
+        return result
+    if kind == "vector":
+        text = r"\left(" + ", ".join(shown) + r"\right)"
+    elif kind == "steps" or len(shown) > 1:
+        text = " = ".join(shown)
+    else:
+        text = shown[0]
+    return dataclasses.replace(result, interpreted=text,
+                               details={**result.details, "simplified": result.interpreted})

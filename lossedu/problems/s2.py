@@ -267,7 +267,7 @@ BCE_EXAMPLE = Problem(
                 "The loss is right but the gradient has the wrong sign: check which way raising z moves the "
                 "loss for this label.", "sign"),
         Mistake(lambda p: [_bce_numbers(p)["loss"] / np.log(10), _bce_numbers(p)["grad"]],
-                "Use the natural logarithm for the loss, not log base 10."),
+                "Use the natural logarithm for the loss, not log base 10.", "quantity"),
     ),
 )
 
@@ -315,8 +315,8 @@ SOFTMAX_EXAMPLE = Problem(
     solution=r"$\hat p = ({{p1:.4f}}, {{p2:.4f}}, {{p3:.4f}})$, so $L = -\log {{pc:.4f}} = {{loss:.3f}}$.",
     mistakes=(
         Mistake(lambda p: -np.log(_softmax_numbers(p)[f"p{p['c'] % 3 + 1}"]),
-                "Classes are numbered from 1 here: use the probability of class c itself."),
-        Mistake(lambda p: _softmax_numbers(p)["loss"] / np.log(10), "Use the natural logarithm."),
+                "Classes are numbered from 1 here: use the probability of class c itself.", "indexing"),
+        Mistake(lambda p: _softmax_numbers(p)["loss"] / np.log(10), "Use the natural logarithm.", "quantity"),
     ),
 )
 
