@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from lossedu import derivations as D
-from lossedu.spec import VALUE_TOL, Kink, Mistake, Option, Problem, Region, coefficient_tex
+from lossedu.problems.variation import WEIGHTED
+from lossedu.spec import VALUE_TOL, Kink, Mistake, Option, Problem, Region
 
 TITLE = "From error to objective"  # the exercise set's title, as in the lesson
 
@@ -17,21 +18,6 @@ def yhat_side(label: str, low: float, high: float) -> Region:
 #: The kink of |ŷ − y| and friends: ŷ = y (t > 0 means ŷ > y).
 TIE = Kink("yhat = y", lambda pt, t: {**pt, "yhat": pt["y"] + t})
 ABOVE, BELOW = yhat_side("yhat > y", 0.05, 3.0), yhat_side("yhat < y", -3.0, -0.05)
-
-
-# ---------------------------------------------------------------------------- an example's weight
-def _weight_sampler(rng: np.random.Generator) -> dict:
-    """A per-example weight a (as in a weighted risk): the loss of this example is a times the plain one."""
-    return {"a": int(rng.choice([2, 3, 4, 5]))}
-
-
-def _weight_text(params: dict) -> dict:
-    a = params["a"]
-    return {"a_tex": coefficient_tex(a),
-            "weighted": "" if a == 1 else f" of an example that carries weight $a = {a}$ in the risk"}
-
-
-WEIGHTED = dict(canonical={"a": 1}, sampler=_weight_sampler, derive=_weight_text)
 
 
 # ---------------------------------------------------------------------------- two-point regression

@@ -8,6 +8,7 @@ from lossedu import losses
 from lossedu.checking.functions import CALL_KEY, FD_STEP
 import sympy as sp
 
+from lossedu.problems.variation import SMOOTHED, TEMPERATURE, _smoothed, _temperature_sampler, _temperature_text, _tempered
 from lossedu.spec import VALUE_TOL, Mistake, Option, Problem, coefficient_tex
 
 TITLE = "Probabilistic classification"  # the exercise set's title, as in the lesson
@@ -16,53 +17,6 @@ SIGMA_PRIME = "sigmoid(z)*(1 - sigmoid(z))"
 
 def _sigmoid(z: float) -> float:
     return float(losses.sigmoid(z))
-
-
-# ---------------------------------------------------------------------------- smoothed targets
-def _smoothing_sampler(rng: np.random.Generator) -> dict:
-    """Label smoothing: the target of a label y ∈ {0, 1} is ỹ = (1 − ε)y + ε/2."""
-    return {"eps": float(rng.choice([0.05, 0.1, 0.2, 0.3]))}
-
-
-def _smoothing_text(params: dict) -> dict:
-    eps = params["eps"]
-    if eps == 0:
-        return {"target": "y", "target_tex": "y", "smoothing": ""}
-    return {"target": f"((1 - {eps:g})*y + {eps / 2:g})", "target_tex": r"\tilde y",
-            "smoothing": (rf" With label smoothing $\varepsilon = {eps:g}$ the target is "
-                          rf"$\tilde y = (1 - \varepsilon)\,y + \varepsilon/2$ instead of $y$.")}
-
-
-def _smoothed(params: dict) -> sp.Expr:
-    """ỹ as a SymPy expression in y (y itself when ε = 0)."""
-    eps = sp.nsimplify(params["eps"])
-    return (1 - eps) * D.y + eps / 2
-
-
-SMOOTHED = dict(canonical={"eps": 0.0}, sampler=_smoothing_sampler, derive=_smoothing_text)
-
-
-# ---------------------------------------------------------------------------- softmax temperature
-def _temperature_sampler(rng: np.random.Generator) -> dict:
-    """A softmax temperature T: the probabilities are softmax(z / T)."""
-    return {"T": float(rng.choice([0.5, 2.0, 3.0, 4.0]))}
-
-
-def _temperature_text(params: dict) -> dict:
-    T = params["T"]
-    if T == 1:
-        return {"scaled": "z", "temp": ""}
-    return {"scaled": f"z/{T:g}",
-            "temp": rf" The softmax runs at temperature $T = {T:g}$: $\hat p = \mathrm{{softmax}}(z / T)$."}
-
-
-def _tempered(exprs: list, params: dict) -> list:
-    """Expressions in z1, z2, z3 with every z_j replaced by z_j / T."""
-    T = sp.nsimplify(params["T"])
-    return [sp.sympify(e).subs({zj: zj / T for zj in D.ZS}, simultaneous=True) for e in exprs]
-
-
-TEMPERATURE = dict(canonical={"T": 1.0}, sampler=_temperature_sampler, derive=_temperature_text)
 
 
 # ---------------------------------------------------------------------------- BCE, one example
@@ -274,7 +228,7 @@ BCE_EXAMPLE = Problem(
 SOFTMAX_CE = Problem(
     id="grad.softmax_ce", session=2, kind="vector", title="Gradient of softmax cross-entropy",
     concepts=("nll", "differentiability", "loss-function"),
-    prompt=r"Three classes, logits $(z_1, z_2, z_3)$, $\hat p = \mathrm{softmax}(z)$ and a one-hot "
+    prompt=r"Three classes, logits $(z_1, z_2, z_3)$, $\hat p = \mathrm{softmax}({{scaled}})$ and a one-hot "
            r"target $(y_1, y_2, y_3)$.{{temp}} For $L = -\sum_j y_j \log \hat p_j$ enter the gradient "
            r"$(\partial L/\partial z_1, \partial L/\partial z_2, \partial L/\partial z_3)$ as a list of "
            "three expressions in `z1, z2, z3, y1, y2, y3`.",

@@ -6,8 +6,9 @@ import sympy as sp
 
 from lossedu import derivations as D
 from lossedu.problems.s1 import ABOVE, BELOW, TIE
-from lossedu.problems.s2 import SIGMA_PRIME, TEMPERATURE, _tempered
-from lossedu.spec import VALUE_TOL, Kink, Mistake, Option, Problem, Region, coefficient_tex
+from lossedu.problems.s2 import SIGMA_PRIME
+from lossedu.problems.variation import TEMPERATURE, WEIGHTED, _tempered
+from lossedu.spec import VALUE_TOL, Kink, Mistake, Option, Problem, Region
 
 TITLE = "Designing losses"
 
@@ -24,17 +25,6 @@ def residual_kink(sign: float) -> Kink:
 
 
 # ---------------------------------------------------------------------------- variant parameters
-def _weight_sampler(rng: np.random.Generator) -> dict:
-    return {"a": int(rng.choice([2, 3, 4, 5]))}
-
-
-def _weight_text(params: dict) -> dict:
-    a = params["a"]
-    return {"a_tex": coefficient_tex(a),
-            "weighted": "" if a == 1 else f" This example carries the weight $a = {a}$: its loss is $a$ times the plain one."}
-
-
-WEIGHTED = dict(canonical={"a": 1}, sampler=_weight_sampler, derive=_weight_text)
 ALPHA, BETA = D.alpha, D.beta
 
 
@@ -63,7 +53,7 @@ HUBER = Problem(
     id="grad.huber", session=4, kind="expression", title="Gradient of the Huber loss",
     concepts=("robustness", "custom-loss-design", "differentiability"),
     prompt=r"With $r = \hat y - y$ and a threshold $\delta > 0$, the Huber loss is $\tfrac12 r^2$ for "
-           r"$|r| \le \delta$ and $\delta(|r| - \tfrac12\delta)$ for $|r| > \delta$.{{weighted}} Enter "
+           r"$|r| \le \delta$ and $\delta(|r| - \tfrac12\delta)$ for $|r| > \delta$.{{weighted_sentence}} Enter "
            r"$\partial L/\partial \hat y$ in terms of `y`, `yhat` and `delta` (`Piecewise`, `sign`, "
            "`Abs`, `Min`, `Max` are available).",
     variables=("y", "yhat", "delta"), domains={"y": "real", "yhat": "real", "delta": "positive"},
@@ -183,7 +173,7 @@ L2_OBJECTIVE = Problem(
     id="grad.l2_objective", session=4, kind="expression", title="A regularized objective",
     concepts=("regularization", "erm", "mse"),
     prompt=r"For one example and the model $\hat y = w x$, the objective is "
-           r"$J(w) = {{a_tex}}\tfrac12(w x - y)^2 + \tfrac{\lambda}{2} w^2$ with $\lambda \ge 0$.{{weighted}} Enter "
+           r"$J(w) = {{a_tex}}\tfrac12(w x - y)^2 + \tfrac{\lambda}{2} w^2$ with $\lambda \ge 0$.{{weighted_sentence}} Enter "
            r"$dJ/dw$ in terms of `w`, `x`, `y`, `lam`.",
     variables=("w", "x", "y", "lam"),
     domains={"w": "real", "x": "real", "y": "real", "lam": "nonneg"},
