@@ -6,6 +6,7 @@ The bar chart is the service's own SVG (built from numbers and question labels).
 from __future__ import annotations
 
 import html
+import json
 
 REFRESH_MS = 3000
 
@@ -23,6 +24,7 @@ th{background:#f4f4f4;text-align:left} .num{text-align:right}
 _SCRIPT = """
 const REFRESH = %(refresh)d;
 let session = %(session)d;
+const XSRF = %(xsrf)s;  // JupyterHub checks it on every cookie-authenticated fetch
 function cell(row, text, cls) { const td = row.insertCell(); td.textContent = text; if (cls) td.className = cls; return td; }
 function fill(id, head, rows) {
   const t = document.getElementById(id); t.replaceChildren();
@@ -33,7 +35,7 @@ function fill(id, head, rows) {
 async function refresh() {
   const status = document.getElementById('status');
   try {
-    const reply = await fetch('api/class?session=' + session, {credentials: 'same-origin', cache: 'no-store'});
+    const reply = await fetch('api/class?session=' + session, {credentials: 'same-origin', cache: 'no-store', headers: {'X-XSRFToken': XSRF}});
     if (!reply.ok) throw new Error('the service answered ' + reply.status);
     const d = await reply.json();
     document.getElementById('title').textContent = d.title;
@@ -57,8 +59,8 @@ refresh(); setInterval(refresh, REFRESH);
 """
 
 
-def render(session: int, instructor: str, sessions: list[int] | None = None) -> str:
-    """The page for ``instructor`` showing ``session`` first."""
+def render(session: int, instructor: str, xsrf: str = "", sessions: list[int] | None = None) -> str:
+    """The page for ``instructor`` showing ``session`` first; ``xsrf`` is JupyterHub's XSRF token."""
     if sessions is None:
         from lossedu import problems
 
@@ -77,7 +79,7 @@ def render(session: int, instructor: str, sessions: list[int] | None = None) -> 
   <h2>Stuck</h2><table id="stuck"></table></div>
 </div>
 <h2>Learners</h2><table id="learners"></table>
-<script>{_SCRIPT % {"refresh": REFRESH_MS, "session": session}}</script>
+<script>{_SCRIPT % {"refresh": REFRESH_MS, "session": session, "xsrf": json.dumps(xsrf)}}</script>
 </body></html>"""
 
 

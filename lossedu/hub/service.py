@@ -213,7 +213,8 @@ def _handlers(prefix: str, state: ServiceState) -> list[Any]:
                 self.finish(page.forbidden(user["name"], state.group))
                 return
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            self.finish(page.render(self.session_arg(), user["name"]))
+            xsrf = self.xsrf_token
+            self.finish(page.render(self.session_arg(), user["name"], xsrf.decode() if isinstance(xsrf, bytes) else xsrf))
 
     class Health(web.RequestHandler):
         async def get(self) -> None:
