@@ -129,8 +129,7 @@ class ClassStore:
     def _sql(self, text: str) -> str:
         return text.replace("%s", "?") if self.kind == "sqlite" else text
 
-    def _run(self, statements: Sequence[tuple[str, Sequence[Any]]], fetch: bool = False,
-             many: bool = False) -> list[tuple]:
+    def _run(self, statements: Sequence[tuple[str, Sequence[Any]]], fetch: bool = False) -> list[tuple]:
         """Run statements in one transaction; retry once on a dropped connection."""
         for attempt in (0, 1):
             conn = self._conn()
@@ -140,7 +139,7 @@ class ClassStore:
                     conn.execute("BEGIN IMMEDIATE")
                     try:
                         for sql, params in statements:
-                            cur = (conn.executemany if many else conn.execute)(self._sql(sql), params)
+                            cur = conn.execute(self._sql(sql), params)
                             if fetch:
                                 rows = cur.fetchall()
                         conn.execute("COMMIT")
@@ -150,10 +149,7 @@ class ClassStore:
                 else:
                     with conn.transaction(), conn.cursor() as cur:
                         for sql, params in statements:
-                            if many:
-                                cur.executemany(sql, params)
-                            else:
-                                cur.execute(sql, params)
+                            cur.execute(sql, params)
                             if fetch:
                                 rows = cur.fetchall()
                 return rows
@@ -223,11 +219,11 @@ class ClassStore:
             raise AttemptError("every attempt must belong to the sending learner")
         if not rows:
             return 0
-        before = self.count(learner)
-        sql = (f"INSERT INTO attempts ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
-               " ON CONFLICT (attempt_id) DO NOTHING")
-        self._run([(sql, rows)], many=True)
-        return self.count(learner) - before
+        one = "(" + ", ".join(["%s"] * len(cols)) + ")"
+        sql = (f"INSERT INTO attempts ({', '.join(cols)}) VALUES {', '.join([one] * len(rows))}"
+               " ON CONFLICT (attempt_id) DO NOTHING RETURNING attempt_id")
+        stored = self._run([(sql, tuple(v for r in rows for v in r))], fetch=True)
+        return len(stored)
 
     def count(self, learner: str | None = None) -> int:
         """Number of stored attempts (of one learner, or of the class)."""

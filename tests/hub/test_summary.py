@@ -101,3 +101,27 @@ def test_svg_bars_are_proportional_to_the_counts():
     span = 460 - 60 - 20
     assert widths["q1 correct: 1"] == span / 4 and widths["q1 not started: 2"] == span / 2
     assert widths["q3 not started: 4"] == span
+
+
+def test_the_terminal_view_shows_counts_mistakes_and_stuck_learners():
+    from lossedu.hub import classview
+
+    rows = [row("ann", "p1", "incorrect", 30, "sign", "y - p"), row("ann", "p1", "incorrect", 20, "sign", "y-p"),
+            row("ann", "p1", "incorrect", 10, "sign", "y - p"), row("ben", "p1", "correct", 10)]
+    out = dict(view(rows), title="Session 2: T")
+    text = classview.render(out)
+    assert "Session 2: T — 4 learners, 4 answers" in text
+    assert any(line.split()[:5] == ["q1", "p1", "1", "1", "2"] for line in text.splitlines())
+    assert "3 × q1 sign (1 learners)  e.g. y - p" in text
+    assert "ann: 3 wrong in a row on q1" in text
+
+
+def test_the_terminal_view_says_what_it_needs(monkeypatch, capsys):
+    from lossedu.hub import classview
+
+    monkeypatch.delenv("LOSSEDU_HUB_SERVICE_URL", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_API_TOKEN", raising=False)
+    assert classview.main(["--session", "1"]) == 2
+    assert "needs the service URL and a hub token" in capsys.readouterr().err
+    assert classview.main(["--url", "http://127.0.0.1:9/x/", "--token", "t"]) == 1
+    assert "cannot be reached" in capsys.readouterr().err
