@@ -5,11 +5,13 @@ Run:  .venv/bin/python benchmarks/bench_hub.py [--learners 200,400,800,1600] [--
 Starts, on 127.0.0.1 and stopped by their PIDs at the end: PostgreSQL 15 (a temporary cluster),
 a stub of the JupyterHub API (token -> user, as the hub answers the service's token checks, which
 the service caches), and ``lossedu hub-service``. Each simulated learner has its own hub token and
-posts one attempt, waits ``--think`` seconds, posts the next, like a kernel's sender. A classroom
-learner checks an answer about every 30 s, so ``--think 1`` is 30 times the classroom rate; the
-last stage (think time 0) is closed-loop saturation. Every stage reports throughput (attempts
-stored per second), p50/p99 request latency, failed requests, and lost attempts: after a stage,
-failed attempts are resent (as the kernel's queue does) and lost = generated - stored in
+posts one attempt, waits ``--think`` seconds (on average), posts the next, like a kernel's sender.
+A classroom learner checks an answer about every 30 s. Stages: the classroom rate itself (200
+learners, think 30 s); then ``--learners`` at ``--think 1`` (30 times the classroom rate); then
+closed loop (think 0) to find saturation, with one attempt per request, and with 20 per request
+(a kernel flushing its queue after an outage). Every stage reports throughput (attempts stored per
+second), p50/p99 request latency, failed requests, and lost attempts: after a stage, failed
+attempts are resent (as the kernel's queue does) and lost = generated - stored in
 PostgreSQL, which must be 0.
 """
 from __future__ import annotations
@@ -25,6 +27,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+CLASSROOM_THINK_S = 30.0  # a learner checks an answer about every half minute
 sys.path.insert(0, str(REPO))
 
 from tests.hub import procs  # noqa: E402  (the same real parts the tests start)
@@ -108,11 +111,13 @@ def main() -> int:
     p.add_argument("--learners", default="200,400,800,1600")
     p.add_argument("--think", type=float, default=1.0, help="mean seconds between a learner's attempts")
     p.add_argument("--seconds", type=float, default=10.0, help="length of each stage")
+    p.add_argument("--classroom-seconds", type=float, default=30.0, help="length of the first stage (classroom rate)")
     args = p.parse_args()
     sizes = [int(x) for x in args.learners.split(",")]
     # last two stages: closed loop (saturation), then every kernel flushing a queue of 20 at once
     # (as after an outage: the sender sends what is queued in one request)
-    plan = [(n, args.think, 1) for n in sizes] + [(sizes[-1], 0.0, 1), (sizes[-1], 0.0, 20)]
+    plan = ([(sizes[0], CLASSROOM_THINK_S, 1)] + [(n, args.think, 1) for n in sizes]
+            + [(sizes[-1], 0.0, 1), (sizes[-1], 0.0, 20)])
     tokens = {f"tok-l{i}": f"l{i}" for i in range(sum(n for n, _, _ in plan))}  # fresh learners each stage
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop what we started also on SIGTERM
     pg = procs.Postgres()
@@ -139,7 +144,8 @@ def main() -> int:
         for learners, think, batch in plan:
             with psycopg.connect(db_url, autocommit=True) as conn:
                 before = conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
-            r = asyncio.run(stage(url, learners, think, args.seconds, offset, batch))
+            seconds = args.classroom_seconds if think == CLASSROOM_THINK_S else args.seconds
+            r = asyncio.run(stage(url, learners, think, seconds, offset, batch))
             offset += learners
             with psycopg.connect(db_url, autocommit=True) as conn:
                 stored = conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] - before

@@ -84,9 +84,12 @@ def _outbox(store_path: Path) -> sqlite3.Connection:
 def note_answer(store_path: str | os.PathLike[str], learner: str, problem_id: str, answer: Any) -> None:
     """Remember the text of the answer just recorded (the newest row of ``learner`` on ``problem_id``)."""
     store_path = Path(store_path)
-    with sqlite3.connect(store_path, timeout=10.0) as progress:
+    progress = sqlite3.connect(store_path, timeout=10.0)
+    try:
         row = progress.execute("SELECT MAX(id) FROM attempts WHERE student = ? AND problem_id = ?",
                                (learner, problem_id)).fetchone()
+    finally:
+        progress.close()
     if not row or row[0] is None:
         return
     conn = _outbox(store_path)
