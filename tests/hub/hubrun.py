@@ -110,14 +110,19 @@ class Hub:
     def api(self, path: str, data: Any = None, method: str | None = None, token: str | None = None) -> tuple[int, Any]:
         return procs.request(self.url + "/hub/api/" + path, token or self.admin_token, data, method)
 
-    def start_server(self, user: str) -> None:
-        """Create ``user`` if needed, start the server and wait until the hub says it is ready."""
-        status, body = self.api(f"users/{user}")
-        if status == 404:
-            status, body = self.api(f"users/{user}", {}, "POST")
-            assert status == 201, f"creating {user}: {status} {body}"
-        status, body = self.api(f"users/{user}/server", {}, "POST")
-        assert status in (201, 202, 400), f"starting {user}'s server: {status} {body}"
+    def start_servers(self, *users: str) -> None:
+        """Create the users if needed, start their servers together, wait until all are ready."""
+        for user in users:
+            status, body = self.api(f"users/{user}")
+            if status == 404:
+                status, body = self.api(f"users/{user}", {}, "POST")
+                assert status == 201, f"creating {user}: {status} {body}"
+            status, body = self.api(f"users/{user}/server", {}, "POST")
+            assert status in (201, 202, 400), f"starting {user}'s server: {status} {body}"
+        for user in users:
+            self._wait_ready(user)
+
+    def _wait_ready(self, user: str) -> None:
         deadline = time.monotonic() + SPAWN_TIMEOUT_S
         while time.monotonic() < deadline:
             status, model = self.api(f"users/{user}")

@@ -83,10 +83,8 @@ def test_a_live_class_on_jupyterhub(classroom) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     hub, service = classroom
-    kernels = {}
-    for user in ("alice", "bob"):
-        hub.start_server(user)
-        kernels[user] = hub.start_kernel(user)
+    hub.start_servers("alice", "bob")
+    kernels = {user: hub.start_kernel(user) for user in ("alice", "bob")}
     tokens = {u: hub.execute(u, k, "import os; print(os.environ['JUPYTERHUB_API_TOKEN'])").strip()
               for u, k in kernels.items()}
 
