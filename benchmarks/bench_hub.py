@@ -60,8 +60,8 @@ async def learner_loop(client, url: str, name: str, think: float, stop_at: float
             latencies.extend([time.perf_counter() - t0] * batch)
         except (HTTPClientError, OSError, asyncio.TimeoutError):
             failed.extend(attempts)
-        if think:
-            await asyncio.sleep(rng.expovariate(1.0 / think))
+        if think:  # never past the end of the stage: the stage's duration is the divisor of throughput
+            await asyncio.sleep(min(rng.expovariate(1.0 / think), max(0.0, stop_at - time.monotonic())))
 
 
 async def resend(client, url: str, failed: list[dict]) -> int:
