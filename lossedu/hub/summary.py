@@ -79,7 +79,7 @@ def class_summary(rows: list[dict[str, Any]], session: int, questions: list[str]
             counts[_state(by_learner[name].get(pid, []))] += 1
         table.append({"question": f"q{number}", "problem_id": pid, **counts})
 
-    wrong = [r for r in own if r["status"] in WRONG and r["diagnosis"]]
+    wrong = [r for r in own if r["status"] in WRONG and r["diagnosis"] and r["problem_id"] in questions]
     tally = Counter((r["problem_id"], r["diagnosis"]) for r in wrong)
     label = {pid: f"q{i}" for i, pid in enumerate(questions, 1)}
     diagnoses = []

@@ -48,13 +48,15 @@ def test_diagnoses_are_ranked_with_an_example_and_without_names():
     rows = [row("ann", "p2", "incorrect", 60, "sign_flipped", "-(y-p)"),
             row("ben", "p2", "incorrect", 50, "sign_flipped", "p-y"),
             row("ben", "p2", "incorrect", 45, "sign_flipped", "p - y"),
-            row("cid", "p1", "incorrect", 40, "factor_off", "2*x")]
+            row("cid", "p1", "incorrect", 40, "factor_off", "2*x"),
+            row("cid", "nope", "incorrect", 40, "made up", "x")]  # not a question of the session
     top = view(rows)["diagnoses"]
     assert top[0]["diagnosis"] == "sign_flipped" and top[0]["question"] == "q2"
     assert (top[0]["count"], top[0]["learners"]) == (3, 2)
     assert top[0]["example"] == "p - y"  # the latest such answer
     assert "ann" not in str(top) and "ben" not in str(top)
     assert top[1]["diagnosis"] == "factor_off" and top[1]["count"] == 1
+    assert len(top) == 2
 
 
 def test_stuck_after_three_wrong_in_a_row_but_not_once_corrected():
