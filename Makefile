@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.stamp-install
 NBVAL_FLAGS := -p no:cacheprovider --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 
-.PHONY: lab test test-unit test-notebooks test-browser setup exercises clean
+.PHONY: lab test test-unit test-hub test-notebooks test-browser setup exercises clean
 
 setup: $(STAMP)
 
@@ -29,13 +29,17 @@ lab: $(STAMP)
 # strictly against their stored outputs; generated exercises must run cleanly), then the
 # browser tests. Each step stops the run on failure.
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser" tests
+	$(BIN)/python -m pytest -m "not browser and not hub" tests
+	$(BIN)/python -m pytest -m hub tests
 	$(BIN)/python -m pytest --nbval $(NBVAL_FLAGS) lessons solutions
 	$(BIN)/python -m pytest --nbval-lax $(NBVAL_FLAGS) exercises
 	$(BIN)/python -m pytest -m browser tests
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser" tests
+	$(BIN)/python -m pytest -m "not browser and not hub" tests
+
+test-hub: $(STAMP)
+	$(BIN)/python -m pytest -m hub tests
 
 test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest --nbval $(NBVAL_FLAGS) lessons solutions

@@ -16,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "release": ("lossedu.grading.cli", "release_main", "build homework notebooks for chosen sessions"),
     "grade": ("lossedu.grading.cli", "grade_main", "grade a class of submitted notebooks safely, in parallel"),
     "gradescope": ("lossedu.grading.cli", "gradescope_main", "write a Gradescope autograder.zip"),
+    "hub-service": ("lossedu.hub.service", "main", "run the class service for JupyterHub (docs/hub.md)"),
+    "class": ("lossedu.hub.classview", "main", "the instructor's live view of a session on JupyterHub"),
 }
 
 

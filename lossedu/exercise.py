@@ -177,7 +177,11 @@ class Question:
             result = _refuse_shortcut(result, caller_shortcuts(sys._getframe(1)))
         if owner.homework or result.status == UNATTEMPTED:
             return result
-        return owner._record(self, result, state)
+        recorded = owner._record(self, result, state)
+        if owner.store is not None:  # queue for the class service; a no-op unless JupyterHub configured one
+            from lossedu.hub.sync import after_check
+            after_check(owner.store.path, owner.student, self.id, answer)
+        return recorded
 
     def hint(self) -> None:
         """Show the next hint (each call reveals one more; says when none are left)."""
