@@ -13,6 +13,7 @@ from lossedu.hub import sync
 from lossedu.store import ProgressStore
 
 from . import procs
+from .answers import mae, mse
 
 pytestmark = pytest.mark.hub
 WAIT_S = 60
@@ -46,19 +47,19 @@ def wait_for(predicate, what: str, timeout: float = WAIT_S) -> None:
 
 def test_a_check_in_the_kernel_reaches_the_service_with_its_answer_and_diagnosis(learner_env, service):
     ex = lossedu.session(1)
-    assert ex.q1.check("y - yhat").status == "incorrect"
-    assert ex.q1.check("yhat - y").status == "correct"
+    assert ex.q1.check(mse("alice", right=False)).status == "incorrect"
+    assert ex.q1.check(mse("alice")).status == "correct"
     wait_for(lambda: len(on_service(service)) == 2, "two attempts on the service")
     first, second = on_service(service)
-    assert (first["status"], first["diagnosis"], first["answer"]) == ("incorrect", "sign", "y - yhat")
+    assert (first["status"], first["diagnosis"], first["answer"]) == ("incorrect", "sign", mse("alice", right=False))
     assert (second["status"], second["problem_id"], second["session"]) == ("correct", "grad.mse", 1)
 
 
 def test_while_the_service_is_down_checks_and_gates_work_and_the_queue_is_kept(learner_env, service):
     service.kill()
     ex = lossedu.session(1)
-    assert ex.q1.check("yhat - y").status == "correct"   # never blocked, never broken by the outage
-    assert ex.q2.check("sign(yhat - y)").status == "correct"
+    assert ex.q1.check(mse("alice")).status == "correct"   # never blocked, never broken by the outage
+    assert ex.q2.check(mae("alice")).status == "correct"
     assert {"grad.mse", "grad.mae"} <= ex.mastered()         # gates read the local store
     assert len(sync.pending(learner_env, "alice")) == 2
     with pytest.raises(sync.SendError, match="cannot be reached"):
@@ -96,7 +97,7 @@ def test_a_service_that_never_answers_does_not_hold_up_a_check(learner_env, monk
         monkeypatch.setenv("LOSSEDU_HUB_SERVICE_URL", f"http://127.0.0.1:{silent.getsockname()[1]}/services/lossedu/")
         monkeypatch.setattr(sync, "TIMEOUT_S", 1.0)
         ex = lossedu.session(1)
-        assert ex.q1.check("yhat - y").status == "correct"   # returns: sending is on another thread
+        assert ex.q1.check(mse("alice")).status == "correct"   # returns: sending is on another thread
         sender = sync.Sender.get(learner_env)
         wait_for(lambda: sender.last_error is not None, "the sender's time-out")
         assert "timed out" in sender.last_error
@@ -107,7 +108,7 @@ def test_without_a_configured_service_nothing_is_queued(monkeypatch, tmp_path):
     monkeypatch.setenv("LOSSEDU_HOME", str(tmp_path))
     monkeypatch.setenv("LOSSEDU_STUDENT", "alice")
     monkeypatch.delenv("LOSSEDU_HUB_SERVICE_URL", raising=False)
-    lossedu.session(1).q1.check("yhat - y")
+    lossedu.session(1).q1.check(mse("alice"))
     assert (tmp_path / "progress.db").exists() and not (tmp_path / sync.OUTBOX_FILE).exists()
 
 
