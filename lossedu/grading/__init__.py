@@ -71,7 +71,7 @@ def _run_seed(out: Path, seed: int | None) -> int:
 
 def grade(paths: list[str | Path], out: str | Path, *, roster: str | Path | None = None, jobs: int | None = None,
           timeout: float = 10.0, memory_mb: int = 1024, sessions: tuple[int, ...] | None = None,
-          seed: int | None = None, call_budget: float = 2.0,
+          seed: int | None = None, call_budget: float = 2.0, sandbox: bool = True,
           progress: Callable[[int, int, int], None] | None = None) -> GradingSummary:
     """Grade every notebook in ``paths`` into ``out`` (see ``docs/homework.md``).
 
@@ -86,13 +86,18 @@ def grade(paths: list[str | Path], out: str | Path, *, roster: str | Path | None
     seed : secret seed of the function-answer inputs; default: the one stored in ``out/run.json``
         by a previous run, else a fresh ``secrets.randbits(63)``.
     call_budget : seconds per call of a learner's function.
+    sandbox : run each submission in the OS sandbox (bubblewrap; see
+        :mod:`lossedu.grading.isolation`). When it cannot be created, :func:`grade` raises
+        :class:`~lossedu.grading.isolation.SandboxUnavailable` with how to enable it; ``False``
+        (the CLI's ``--no-sandbox``) grades with the Python-level fences only, and says so in
+        ``results.json``, the report and the summary.
     progress : ``progress(done, total, reused)`` called as submissions finish.
     """
     import gc
     import time
 
     from lossedu.grading import collect, engine, feedback, report
-    from lossedu.grading.sandbox import can_drop_privileges
+    from lossedu.grading.isolation import require_sandbox
 
     started = time.monotonic()
     out = Path(out)
@@ -101,6 +106,8 @@ def grade(paths: list[str | Path], out: str | Path, *, roster: str | Path | None
     if timeout <= 0 or memory_mb < 64 or call_budget <= 0:
         raise ValueError(f"timeout and call_budget must be positive and memory_mb at least 64, got "
                          f"timeout={timeout}, memory_mb={memory_mb}, call_budget={call_budget}")
+    if sandbox:
+        require_sandbox()
     mapping = collect.read_roster(Path(roster)) if roster is not None else None
     subs = collect.find_submissions(list(paths), mapping)
     if sessions is not None:
@@ -113,7 +120,7 @@ def grade(paths: list[str | Path], out: str | Path, *, roster: str | Path | None
     seed = _run_seed(out, seed)
     settings = engine.Settings(seed=seed, sessions=tuple(sessions) if sessions else None, timeout=float(timeout),
                                memory_mb=int(memory_mb), call_budget=float(call_budget),
-                               drop_privileges=can_drop_privileges())
+                               sandbox=bool(sandbox))
     engine.write_json_atomic(out / "run.json", {"seed": seed, "grader_version": engine.GRADER_VERSION,
                                                 "settings": _settings_dict(settings)})
     limit_blas_threads()

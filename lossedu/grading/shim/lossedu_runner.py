@@ -45,7 +45,8 @@ from typing import Any  # noqa: E402
 CONTROL_FD = int(sys.argv[1]) if __name__ == "__main__" else 3
 CHANNEL_FD = 3
 MAX_LINE = 1_000_000
-EXIT_MEMORY, EXIT_HARNESS, EXIT_CHANNEL = 3, 70, 75
+EXIT_MEMORY, EXIT_HARNESS, EXIT_ENDED, EXIT_CHANNEL = 3, 70, 71, 75
+_exit = os._exit
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 16384, 1 << 18
@@ -199,7 +200,7 @@ class Channel:
             while view:
                 view = view[os.write(self.fd, view):]
         except OSError:
-            os._exit(EXIT_CHANNEL)
+            _exit(EXIT_CHANNEL)
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
@@ -469,6 +470,7 @@ def submission(job: dict[str, Any], msg: int, out: int, err: int) -> None:
 
         lossedu_confine.block_processes()
         lossedu_confine.confine_writes(workdir)
+        os._exit = lambda status=0: _exit(EXIT_ENDED)  # the notebook may not end the run as if it were done
         memory = run_cells(job["cells"], Channel(CHANNEL_FD), inputs, float(job["budget"]))
         code = EXIT_MEMORY if memory else 0
     except BaseException:  # noqa: BLE001 - report and leave with a failure code
@@ -478,7 +480,7 @@ def submission(job: dict[str, Any], msg: int, out: int, err: int) -> None:
             os.write(2, traceback.format_exc()[-4000:].encode())
         except BaseException:  # noqa: BLE001
             pass
-    os._exit(code)
+    _exit(code)
 
 
 def monitor(job: dict[str, Any], fds: list[int]) -> None:
