@@ -132,13 +132,22 @@ def grade(paths: list[str | Path], out: str | Path, *, roster: str | Path | None
         records = batch.run()
     finally:
         gc.unfreeze()
-    cols = report.columns(records, settings.sessions)
-    rows = report.grades(records, cols)
-    run = {"seed": seed, "grader_version": engine.GRADER_VERSION, "settings": _settings_dict(settings)}
+    details = collect.read_roster_details(Path(roster)) if roster is not None else {}
+    everyone = engine.merge_stored(out, records)
+    for record in everyone:
+        if record["student"] in details:
+            record["roster"] = details[record["student"]]
+    cols = report.columns(everyone, settings.sessions)
+    rows = report.grades(everyone, cols)
+    isolation = "bubblewrap (an OS sandbox per submission)" if sandbox else \
+        "NONE: graded with --no-sandbox (Python-level fences only)"
+    run = {"seed": seed, "grader_version": engine.GRADER_VERSION, "settings": _settings_dict(settings),
+           "sandbox": isolation}
     report.write_gradebook(out / "gradebook.csv", rows, cols)
+    report.write_lms(out / "gradebook_lms.csv", rows, cols)
     engine.write_json_atomic(out / "results.json", report.results_document(rows, cols, run))
     feedback.write_feedback(out, rows, cols)
-    report.write_report(out, rows, cols, records)
+    report.write_report(out, rows, cols, everyone, notes=[f"Sandbox: {isolation}."])
     counts = dict(Counter(r["outcome"] for r in records))
     return GradingSummary(out, len(rows), len(records), batch.skipped, counts, seed, time.monotonic() - started)
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from lossedu import problems
 from lossedu.grading import jobs, judging
-from lossedu.grading.collect import NotebookError, Submission, code_cells
+from lossedu.grading.collect import MAX_NOTEBOOK_BYTES, NotebookError, Submission, code_cells, oversized
 from lossedu.grading.harness import Channel
 from lossedu.grading.sandbox import ChildReport, Limits, Scheduler
 from lossedu.result import UNDECIDED, Result
@@ -235,6 +235,9 @@ class Batch:
             record.update(outcome=INVALID_NOTEBOOK, message=str(err))
             self._finish(index, record)
             return
+        if oversized(data):
+            record["warnings"].append(f"the notebook file is {len(data) / 2**20:.0f} MB, over the "
+                                      f"{MAX_NOTEBOOK_BYTES // 2**20} MB limit: it was graded on its code (outputs dropped)")
         try:
             inputs = draw_inputs(self.settings.seed, sub.student, self.settings.sessions)
         except Exception as err:  # noqa: BLE001 - a bank problem must not stop the batch
@@ -312,6 +315,29 @@ def _valid_result(data: dict[str, Any]) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def merge_stored(out: Path, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This batch's records plus the stored records of every student it did not grade.
+
+    Grading one student again (``lossedu grade subs/alice --out graded/``) thus replaces that
+    student's rows and keeps the rest of the gradebook. Stored records of a regraded student
+    that this batch no longer has (a notebook removed since) are deleted.
+    """
+    graded = {r["student"] for r in records}
+    current = {record_path(out, Submission(Path(r["path"]), r["student"], r["label"])) for r in records}
+    kept = []
+    for path in sorted((Path(out) / "submissions").glob("*.json")):
+        if path in current:
+            continue
+        stored = _load(path)
+        if not isinstance(stored, dict) or not isinstance(stored.get("student"), str) or "outcome" not in stored:
+            continue
+        if stored["student"] in graded:
+            path.unlink(missing_ok=True)
+        else:
+            kept.append(stored)
+    return kept + records
 
 
 def _load(path: Path) -> dict[str, Any] | None:

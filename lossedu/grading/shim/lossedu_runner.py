@@ -444,12 +444,12 @@ def submission(job: dict[str, Any], msg: int, out: int, err: int) -> None:
             signal.signal(sig, signal.SIG_DFL)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         address_space = _address_space()
+        os.setsid()  # its own session and process group: kill(0, ...) reaches only what it started
         if job["isolate"]:
             workdir = _private_mounts(job["limits"])
         else:
             import tempfile
 
-            os.setpgid(0, 0)
             workdir = tempfile.mkdtemp(prefix="lossedu-grade-")
         null = os.open(os.devnull, os.O_RDONLY)
         for fd, target in ((null, 0), (out, 1), (err, 2), (msg, CHANNEL_FD)):
