@@ -29,6 +29,7 @@ import numpy as np
 
 from lossedu import problems
 from lossedu.grading import jobs, judging
+from lossedu.grading.jobs import solution_notebooks  # noqa: F401 - part of this module's interface
 from lossedu.grading.collect import MAX_NOTEBOOK_BYTES, NotebookError, Submission, code_cells, oversized
 from lossedu.grading.harness import Channel
 from lossedu.grading.sandbox import ChildReport, Limits, Scheduler
@@ -87,15 +88,6 @@ def warm_up(sessions: tuple[int, ...] | None = None) -> None:
         if problem.kind in ("expression", "steps"):
             problems.check(problem.id, "0", student="warm-up")
             to_expr("0", problem.variables)
-
-
-def solution_notebooks(sessions: tuple[int, ...], folder: Path | None = None) -> list[Path]:
-    """The course's solution notebooks of ``sessions`` (``solutions/NN_*.ipynb``), those that exist."""
-    if folder is None:
-        from lossedu.authoring import repo_root
-
-        folder = repo_root() / "solutions"
-    return [path for k in sessions for path in sorted(Path(folder).glob(f"{k:02d}_*.ipynb"))]
 
 
 # --------------------------------------------------------------------------- outcomes

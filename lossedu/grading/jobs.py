@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -132,15 +133,24 @@ def unscramble(message: dict[str, Any], n: int, seed: int, student: str) -> dict
 
 
 # --------------------------------------------------------------------------- warm-up
-def warm_cells(sessions: tuple[int, ...]) -> list[list[str]]:
+def solution_notebooks(sessions: tuple[int, ...], folder: Path | None = None) -> list[Path]:
+    """The course's solution notebooks of ``sessions`` (``solutions/NN_*.ipynb``), those that exist."""
+    if folder is None:
+        from lossedu.authoring import repo_root
+
+        folder = repo_root() / "solutions"
+    return [path for k in sessions for path in sorted(Path(folder).glob(f"{k:02d}_*.ipynb"))]
+
+
+def warm_cells(sessions: tuple[int, ...], folder: Path | None = None) -> list[list[str]]:
     """The code cells of the course's solution notebooks of ``sessions``, as plain Python in homework
-    mode: the zygotes run them once, answers discarded, to warm SymPy's caches."""
+    mode: the zygotes run them once, answers discarded, to warm SymPy's caches. Empty when the
+    solutions are not installed (e.g. inside the Gradescope bundle)."""
     from lossedu.grading.collect import NotebookError, code_cells
-    from lossedu.grading.engine import solution_notebooks
     from lossedu.grading.release import homework_setup
 
     found = []
-    for path in solution_notebooks(sessions):
+    for path in solution_notebooks(sessions, folder):
         try:
             cells = code_cells(path.read_bytes())
         except (OSError, NotebookError):

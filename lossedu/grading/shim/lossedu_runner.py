@@ -353,7 +353,7 @@ def run_cells(cells: list[str], channel: Channel, inputs: dict[str, list], budge
     lossedu._set_capture(recorder)
     saved = (sys.modules.get("lossedu"), lossedu.session, lossedu.Question.__dict__["check"])
     namespace = fresh_namespace()
-    memory = False
+    memory, warned_name = False, False
     for index, source in enumerate(cells):
         recorder.cell = index
         channel.send({"type": "cell", "i": index})
@@ -378,6 +378,10 @@ def run_cells(cells: list[str], channel: Channel, inputs: dict[str, list], budge
         if saved[0]._capture is not recorder:
             saved[0]._set_capture(recorder)
             changed.append("the grading hook was replaced")
+        if "lossedu" in namespace and namespace["lossedu"] is not saved[0] and not warned_name:
+            warned_name = True
+            changed.append("the name 'lossedu' no longer refers to the lossedu package, so later checks may not "
+                           "be recorded")
         if changed:
             channel.send({"type": "warning", "message": f"cell {index}: " + "; ".join(changed)
                           + "; it was restored (answers checked meanwhile were not recorded)"})
