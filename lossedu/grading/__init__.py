@@ -108,6 +108,11 @@ def grade(paths: list[str | Path], out: str | Path, *, roster: str | Path | None
                          f"timeout={timeout}, memory_mb={memory_mb}, call_budget={call_budget}")
     if sandbox:
         require_sandbox()
+    from lossedu.grading.pack import course_pack, load_pack
+
+    pack = course_pack()
+    if pack is not None:
+        load_pack(pack)  # the instructor's private problems join the registry of this process
     mapping = collect.read_roster(Path(roster)) if roster is not None else None
     subs = collect.find_submissions(list(paths), mapping)
     if sessions is not None:

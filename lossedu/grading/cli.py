@@ -48,11 +48,29 @@ def release_main(argv: list[str] | None = None) -> int:
         prog="lossedu release",
         description="Build the homework notebooks of the chosen sessions from exercises/NN_*.ipynb: setup switched "
                     "to homework mode, a header with instructions and the points of each problem.")
-    parser.add_argument("--sessions", type=_sessions, nargs="+", required=True, metavar="K", help="session numbers")
+    parser.add_argument("--sessions", type=_sessions, nargs="+", metavar="K", help="session numbers")
     parser.add_argument("--out", type=Path, required=True, help="folder for the student notebooks")
     parser.add_argument("--exercises", type=Path, default=None,
                         help="folder of exercise notebooks (default: exercises/ of this checkout)")
+    parser.add_argument("--pack", nargs="?", const="", default=None, metavar="FOLDER",
+                        help="release the sessions of a course pack instead (default: the pack named in the "
+                             "course configuration): prompts and form-only checks, no references")
     args = parser.parse_args(argv)
+    if args.pack is not None:
+        from lossedu.grading.pack import PackError, course_pack, release_pack
+
+        folder = Path(args.pack) if args.pack else course_pack()
+        if folder is None:
+            return _fail(parser.prog, "--pack: no folder given and the course configuration names no [pack] path")
+        try:
+            written = release_pack(folder, args.out)
+        except (PackError, ValueError) as err:
+            return _fail(parser.prog, str(err))
+        for path in written:
+            print(f"wrote {path}")
+        return 0
+    if not args.sessions:
+        return _fail(parser.prog, "--sessions is required (or --pack for a course pack)")
     if args.exercises is None:
         from lossedu.authoring import repo_root
 

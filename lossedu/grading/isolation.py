@@ -66,7 +66,9 @@ def runtime_folder(root: Path) -> Path:
     """Lay out what the sandbox imports in ``root/lib``: the shim package and the runner."""
     lib = Path(root) / "lib"
     (lib / "lossedu").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(SHIM / "lossedu" / "__init__.py", lib / "lossedu" / "__init__.py")
+    (lib / "lossedu" / "grading").mkdir(exist_ok=True)
+    for name in ("__init__.py", "grading/__init__.py", "grading/forms.py"):
+        shutil.copyfile(SHIM / "lossedu" / name, lib / "lossedu" / name)
     for name in ("losses.py", "risk.py", "_validate.py"):  # public teaching code, for computing values
         shutil.copyfile(PACKAGE / name, lib / "lossedu" / name)
     shutil.copyfile(SHIM / "lossedu_runner.py", lib / "lossedu_runner.py")
