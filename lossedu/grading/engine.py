@@ -128,6 +128,17 @@ def classify(report: ChildReport, limits: Limits) -> tuple[str, str]:
     return OK, "all cells ran" + (f"; {errors} cell(s) raised an error" if errors else "")
 
 
+def clean(text: Any, limit: int, name: bool = False) -> str:
+    """A submission's words made safe to quote: one line, no control characters or Markdown/HTML
+    markup, at most ``limit`` characters; with ``name``, an identifier (an exception's type name)."""
+    text = str(text) if isinstance(text, (str, int, float)) else ""
+    if name:
+        return re.sub(r"[^A-Za-z0-9_.]", "", text)[:limit] or "?"
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]+", " ", text)
+    text = re.sub(r"[`|<>]", "'", text)
+    return text[:limit] + (" ..." if len(text) > limit else "")
+
+
 def last_answers(messages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The last answer or function message per problem id (the one that counts)."""
     found: dict[str, dict[str, Any]] = {}
@@ -262,9 +273,10 @@ class Batch:
         outcome, message = classify(report, self.limits)
         record.update(outcome=outcome, message=message, stdout=report.stdout, stderr=report.stderr,
                       duration=round(report.duration, 3))
-        record["cell_errors"] = [{"cell": m.get("i"), "error": str(m.get("error"))[:100], "message": str(m.get("message"))[:500]}
+        record["cell_errors"] = [{"cell": m.get("i") if isinstance(m.get("i"), int) else None,
+                                  "error": clean(m.get("error"), 60, name=True), "message": clean(m.get("message"), 300)}
                                  for m in report.messages if m.get("type") == "error"][:50]
-        record["warnings"] += [str(m.get("message"))[:300] for m in report.messages if m.get("type") == "warning"][:20]
+        record["warnings"] += [clean(m.get("message"), 300) for m in report.messages if m.get("type") == "warning"][:20]
         if report.bad_lines:
             record["warnings"].append(f"{report.bad_lines} malformed message line(s) from the submission were ignored")
         answers = last_answers(report.messages)
