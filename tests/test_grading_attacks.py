@@ -110,7 +110,7 @@ def attacks(paths: dict[str, Path]) -> dict[str, tuple[int, str, bool]]:
             "raise RuntimeError('LEAK' + text[:400])\n"), True),
         "mallory_answers": (1, (
             "import importlib, glob\n"
-            "names = ['lossedu.problems', 'lossedu.checking', 'lossedu.grading', 'scipy', 'torch', 'sklearn']\n"
+            "names = ['lossedu.problems', 'lossedu.checking', 'lossedu.grading.engine', 'lossedu.grading.judging', 'lossedu.exercise', 'scipy', 'torch', 'sklearn']\n"
             "got = []\nfor n in names:\n    try:\n        importlib.import_module(n); got.append(n)\n"
             "    except Exception:\n        pass\n"
             "banks = [p for d in ('/sandbox', '/root', '/work', '/home', '/usr/lib/python3') "

@@ -72,6 +72,7 @@ def runtime_folder(root: Path) -> Path:
     for name in ("losses.py", "risk.py", "_validate.py"):  # public teaching code, for computing values
         shutil.copyfile(PACKAGE / name, lib / "lossedu" / name)
     shutil.copyfile(SHIM / "lossedu_runner.py", lib / "lossedu_runner.py")
+    shutil.copyfile(SHIM / "lossedu_cells.py", lib / "lossedu_cells.py")
     shutil.copyfile(HERE / "codec.py", lib / "lossedu_codec.py")
     shutil.copyfile(HERE / "confine.py", lib / "lossedu_confine.py")
     return lib
