@@ -5,10 +5,13 @@
 >>> summary.counts                                                  # doctest: +SKIP
 {'ok': 118, 'timeout': 1, 'invalid-notebook': 1}
 
-Modules: :mod:`.collect` (find submissions, identity, roster), :mod:`.sandbox` (forked children
-with limits), :mod:`.harness` (what runs inside a child), :mod:`.codec` (the data that crosses
-back), :mod:`.judging` (data -> Results), :mod:`.engine` (one batch, resumable),
-:mod:`.report` and :mod:`.feedback` (outputs), :mod:`.release`, :mod:`.gradescope`, :mod:`.cli`.
+Modules: :mod:`.collect` (find submissions, identity, roster), :mod:`.isolation` (the OS sandbox:
+bubblewrap, warm runners, one set of namespaces per submission), ``shim/`` (what runs inside it:
+the capture-only ``lossedu`` and the runner), :mod:`.jobs` (the data sent in: cells, parameters,
+scrambled inputs), :mod:`.sandbox` (the scheduler: sandboxed runs and forked judges), :mod:`.codec`
+(the data that crosses back), :mod:`.judging` (data -> Results), :mod:`.engine` (one batch,
+resumable, outcomes), :mod:`.report` and :mod:`.feedback` (outputs), :mod:`.release`,
+:mod:`.pack` and :mod:`.forms` (course packs of private problems), :mod:`.gradescope`, :mod:`.cli`.
 """
 from __future__ import annotations
 

@@ -1,20 +1,17 @@
-"""Run work in forked child processes with limits, and collect their JSON-line messages.
+"""The grader's scheduler: sandboxed runs in the warm runners, and forked children for the judge.
 
-The grading process is started once, imports NumPy, SymPy and lossedu, and then forks one child
-per submission, so a child starts warm in about a millisecond instead of booting a kernel. A
-sandboxed child
+Submissions run in the OS sandbox of :mod:`lossedu.grading.isolation`: ``submit_job`` hands a job
+to an idle runner and the scheduler drains its four pipes (messages, stdout, stderr, the
+monitor's status) in one ``select`` loop. Only JSON objects are accepted on the message pipe and
+their total size is capped; stdout and stderr are kept up to a limit and the rest is read and
+dropped; nothing from a run is ever unpickled or executed. A runner whose monitor does not report
+within the time limit plus 20 s is killed as a whole and restarted.
 
-* gets its own process group (killed as a whole at the end, grandchildren included),
-* runs in a fresh temporary directory, with stdin from ``/dev/null`` and stdout/stderr going to
-  files there whose size is capped (``RLIMIT_FSIZE``; the first bytes are kept for the report),
-* has ``RLIMIT_AS`` (its memory beyond the grader's own), ``RLIMIT_CPU``, ``RLIMIT_NOFILE`` and
-  ``RLIMIT_CORE`` set, process creation and signalling disabled, and, when the grader runs as
-  root, drops to the ``nobody`` user (so it cannot signal the grader nor create processes),
-* inherits no file descriptor of the grader except its own message pipe,
-* is killed with ``SIGKILL`` at the wall-time limit.
-
-The parent reads every child's pipe in one ``select`` loop; only JSON objects are accepted and
-their total size is capped. Nothing from the child is ever unpickled or executed.
+Trusted grader code (the judge) runs in plain forked children of the grading process
+(``submit(target, ..., limits=None)``), warm and with a wall-time limit. ``submit`` with
+``limits`` runs a target in a forked child behind the Python-level fences only (its own process
+group, rlimits, no new processes or signals, writes confined to a temporary folder, ``nobody``
+when root): the grader itself no longer uses it for submissions.
 """
 from __future__ import annotations
 
