@@ -169,16 +169,18 @@ def hostile_class(tmp_path_factory):
         (subs / name).mkdir(parents=True)
         (subs / name / NOTEBOOKS[k]).write_text(json.dumps(nb), encoding="utf-8")
     watched = [subs, home_canary, repo_canary, ROOT / "lossedu", ROOT / "solutions"]
-    before = snapshot(watched)
-    tmp_before = set(os.listdir("/tmp"))
-    summary = grade([subs], out, jobs=2, timeout=8.0, memory_mb=512, sessions=SESSIONS)
-    gradebook_at_end = (out / "gradebook.csv").read_text(encoding="utf-8")
-    time.sleep(2.5)  # a survivor would strike now
-    yield {"summary": summary, "out": out, "subs": subs, "before": before, "after": snapshot(watched),
-           "gradebook": gradebook_at_end, "tmp_new": set(os.listdir("/tmp")) - tmp_before,
-           "processes": marked_processes(), "sessions": {n: k for n, (k, _) in students.items()}}
-    for canary in (home_canary, repo_canary):
-        canary.unlink(missing_ok=True)
+    try:
+        before = snapshot(watched)
+        tmp_before = set(os.listdir("/tmp"))
+        summary = grade([subs], out, jobs=2, timeout=8.0, memory_mb=512, sessions=SESSIONS)
+        gradebook_at_end = (out / "gradebook.csv").read_text(encoding="utf-8")
+        time.sleep(2.5)  # a survivor would strike now
+        yield {"summary": summary, "out": out, "subs": subs, "before": before, "after": snapshot(watched),
+               "gradebook": gradebook_at_end, "tmp_new": set(os.listdir("/tmp")) - tmp_before,
+               "processes": marked_processes(), "sessions": {n: k for n, (k, _) in students.items()}}
+    finally:
+        for canary in (home_canary, repo_canary):
+            canary.unlink(missing_ok=True)
 
 
 def totals(out: Path) -> dict[str, float]:
