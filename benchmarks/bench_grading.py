@@ -2,6 +2,8 @@
 
     python benchmarks/bench_grading.py            # N = 200 and N = 1000
     python benchmarks/bench_grading.py 300 --jobs 2
+    python benchmarks/bench_grading.py 200 --startup      # bwrap and warm-runner start-up costs too
+    python benchmarks/bench_grading.py 200 --no-sandbox   # the same class without the OS sandbox
 
 The class is generated from the course's real solution notebooks, ``solutions/01_*.ipynb`` and
 ``solutions/02_*.ipynb`` (one notebook per submission, the two sessions alternating; graded as
@@ -106,7 +108,42 @@ def make_class(folder: Path, n: int, solutions: dict[int, dict], rng: random.Ran
     return kinds
 
 
-def bench(n: int, jobs: int, timeout: float) -> None:
+def startup(sandbox: bool) -> None:
+    """Start-up cost of the sandbox: one bare ``bwrap`` + interpreter, and one warm runner."""
+    import subprocess
+
+    from lossedu.grading import isolation, jobs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = isolation.runtime_folder(Path(tmp))
+        if sandbox:
+            cmd = isolation.bwrap_command(lib) + [os.path.realpath(sys.executable), "-I", "-S", "-c", "pass"]
+            runs = []
+            for _ in range(5):
+                started = time.perf_counter()
+                subprocess.run(cmd, check=True)
+                runs.append(time.perf_counter() - started)
+            print(f"bwrap + interpreter start (median of 5): {sorted(runs)[2] * 1000:.0f} ms")
+        started = time.perf_counter()
+        setup = {"catalog": jobs.catalog("warm-up", SESSIONS), "warm": jobs.warm_cells(SESSIONS)}
+        [zygote] = isolation.start_zygotes(1, lib, sandbox, setup)
+        ready = time.perf_counter() - started
+        job = {"cells": ["x = 1"], "student": "bench", "catalog": setup["catalog"], "inputs": {}, "budget": 1.0,
+               "limits": {"timeout": 5, "memory_mb": 512, "file_mb": 16}}
+        runs = []
+        for _ in range(9):
+            started = time.perf_counter()
+            for fd in zygote.run(job):
+                while os.read(fd, 1 << 16):
+                    pass
+                os.close(fd)
+            runs.append(time.perf_counter() - started)
+        zygote.stop()
+    print(f"warm runner ready: {ready:.1f} s; one empty run in its own namespaces (median of 9): "
+          f"{sorted(runs)[4] * 1000:.0f} ms ({'sandbox' if sandbox else 'no sandbox'})")
+
+
+def bench(n: int, jobs: int, timeout: float, sandbox: bool = True) -> None:
     from lossedu.grading import grade
 
     solutions = templates()
@@ -115,12 +152,14 @@ def bench(n: int, jobs: int, timeout: float) -> None:
         subs.mkdir()
         kinds = make_class(subs, n, solutions, random.Random(n))
         started = time.perf_counter()
-        summary = grade([subs], Path(tmp) / "out", jobs=jobs, timeout=timeout, memory_mb=512, sessions=SESSIONS)
+        summary = grade([subs], Path(tmp) / "out", jobs=jobs, timeout=timeout, memory_mb=512, sessions=SESSIONS,
+                        sandbox=sandbox)
         total = time.perf_counter() - started
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items()))
     made = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
     print(f"N = {n:5d}  jobs = {jobs}  {total:6.1f} s  ->  {n / total:5.1f} submissions/s   "
-          f"(made: {made}; outcomes: {counts}; from solutions/01 and 02)")
+          f"(made: {made}; outcomes: {counts}; from solutions/01 and 02; "
+          f"{'OS sandbox' if sandbox else 'no sandbox'})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,9 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int, nargs="*", default=[200, 1000], help="class sizes (default 200 1000)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--timeout", type=float, default=3.0, help="per-submission limit (default 3 s)")
+    parser.add_argument("--no-sandbox", action="store_true", help="grade without the OS sandbox (for comparison)")
+    parser.add_argument("--startup", action="store_true", help="also measure the sandbox's start-up costs")
     args = parser.parse_args(argv)
+    if args.startup:
+        startup(not args.no_sandbox)
     for n in args.n:
-        bench(n, args.jobs, args.timeout)
+        bench(n, args.jobs, args.timeout, sandbox=not args.no_sandbox)
     return 0
 
 

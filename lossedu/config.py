@@ -52,6 +52,9 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "hints": ("a boolean (true or false)", True),
         "feedback": ("a boolean (true or false)", True),
     },
+    "pack": {  # the instructor's private problems (docs/homework.md, "Course packs")
+        "path": ("a folder path (text), relative to this file or absolute", ""),
+    },
 }
 
 
@@ -156,6 +159,7 @@ class CourseConfig:
     homework_hints : whether ``hint()`` works in homework notebooks.
     homework_feedback : whether ``check()`` gives feedback in homework notebooks.
     source : the file these settings were read from.
+    pack : the instructor's course pack folder (``[pack] path``), resolved; empty when none.
     """
 
     gates_enabled: bool = True
@@ -164,6 +168,7 @@ class CourseConfig:
     homework_hints: bool = True
     homework_feedback: bool = True
     source: str = ""
+    pack: str = ""
 
     def is_open(self, session: int) -> bool:
         """True when ``session`` needs no gate (session 1, listed sessions, or gates lifted)."""
@@ -213,6 +218,7 @@ def load_course(path: str | os.PathLike[str] | None = None) -> CourseConfig:
         homework_hints=values["homework"]["hints"],
         homework_feedback=values["homework"]["feedback"],
         source=str(source),
+        pack=str((source.parent / values["pack"]["path"]).resolve()) if values["pack"]["path"] else "",
     )
 
 
@@ -243,6 +249,8 @@ def _validated(data: dict[str, Any], source: Path) -> dict[str, dict[str, Any]]:
 
 
 def _valid_value(section: str, key: str, value: Any) -> bool:
+    if section == "pack":
+        return isinstance(value, str)
     if key == "mastery_share":
         return isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 < value <= 1.0
     if key == "open_sessions":

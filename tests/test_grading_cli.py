@@ -74,3 +74,27 @@ def test_grade_cli_exit_codes_and_progress(tmp_path, capsys):
         with pytest.raises(SystemExit) as exc:
             grade_main(argv)
         assert exc.value.code == 2
+
+
+def test_grade_refuses_without_the_sandbox_and_says_how_to_enable_it(tmp_path, capsys, monkeypatch):
+    from lossedu.grading import isolation
+
+    write(tmp_path / "subs", "ada.ipynb", HONEST)
+    monkeypatch.setattr(isolation, "unavailable_reason", lambda: "bwrap (bubblewrap) is not installed")
+    assert grade_main([str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--sessions", "1"]) == 2
+    err = capsys.readouterr().err
+    for needed in ("bwrap (bubblewrap) is not installed", "apt-get install bubblewrap",
+                   "kernel.unprivileged_userns_clone=1", "--no-sandbox"):
+        assert needed in err, needed
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
+
+
+def test_no_sandbox_is_printed_and_recorded(tmp_path, capsys):
+    write(tmp_path / "subs", "ada.ipynb", HONEST)
+    out = tmp_path / "out"
+    assert grade_main([str(tmp_path / "subs"), "--out", str(out), "--sessions", "1", "--no-sandbox", "--jobs", "1"]) == 0
+    assert "--no-sandbox" in capsys.readouterr().out
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert results["sandbox"].startswith("NONE") and results["settings"]["sandbox"] is False
+    assert "--no-sandbox" in (out / "report.md").read_text(encoding="utf-8").splitlines()[2]
+    assert all(s["outcome"] == "ok" for s in results["submissions"])

@@ -41,8 +41,12 @@ def test_function_answers_are_judged_from_outputs(tmp_path, monkeypatch):
     assert book["stable"]["total"] == "7" and book["naive"]["total"] == "5"
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     fn = {r["student"]: r["result"] for r in results["results"] if r["problem"] == "test.bce_fn"}
-    for cheat in ("library", "hidden", "scipy"):
+    for cheat in ("library", "hidden"):
         assert fn[cheat]["diagnosis"] == "reference", cheat
+    # SciPy is not on the sandbox's path: the import fails, so nothing was checked
+    assert fn["scipy"]["status"] == "unattempted"
+    scipy_errors = [e for s in results["submissions"] if s["student"] == "scipy" for e in s["cell_errors"]]
+    assert any(e["error"] == "ModuleNotFoundError" and "scipy" in e["message"] for e in scipy_errors)
     assert fn["naive"]["diagnosis"] == "unstable"
     assert "TimeoutError" in fn["loops"]["message"]
     assert fn["stub"]["status"] == "unattempted"

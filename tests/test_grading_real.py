@@ -217,19 +217,12 @@ def test_feedback_never_contains_a_reference_answer(graded):
     assert f"{risk:g}" not in (out / "feedback" / f"{copier}.md").read_text(encoding="utf-8")
 
 
-def test_warming_up_on_the_solution_notebooks_leaves_no_trace(tmp_path, monkeypatch, capsys):
-    import lossedu.exercise as exercise
-    from lossedu.grading import engine
+def test_the_sandbox_warms_up_on_the_solution_notebooks_only(tmp_path):
+    from lossedu.grading import jobs
 
-    home = tmp_path / "home"
-    monkeypatch.setenv("LOSSEDU_HOME", str(home))
-    monkeypatch.setenv("LOSSEDU_STUDENT", "teacher")
-    hook = exercise.get_capture()
-    assert [p.name for p in engine.solution_notebooks(SESSIONS)] == list(NOTEBOOKS.values())
-    assert engine.warm_notebooks(SESSIONS) == 2
-    assert engine.warm_notebooks(SESSIONS, folder=tmp_path / "none") == 0  # e.g. inside the Gradescope bundle
-    captured = capsys.readouterr()
-    assert captured.out == captured.err == ""
-    assert exercise.get_capture() is hook
-    assert (os.environ["LOSSEDU_HOME"], os.environ["LOSSEDU_STUDENT"]) == (str(home), "teacher")
-    assert not home.exists()  # homework mode in a temporary home: nothing stored for anyone
+    assert [p.name for p in jobs.solution_notebooks(SESSIONS)] == list(NOTEBOOKS.values())
+    cells = jobs.warm_cells(SESSIONS)
+    assert len(cells) == 2
+    assert all("lossedu.session(" in "".join(nb) for nb in cells)
+    assert all("homework=True" in "".join(nb) for nb in cells)  # as released: nothing stored, even while warming
+    assert jobs.warm_cells(SESSIONS, folder=tmp_path / "none") == []  # e.g. inside the Gradescope bundle

@@ -5,10 +5,13 @@
 >>> summary.counts                                                  # doctest: +SKIP
 {'ok': 118, 'timeout': 1, 'invalid-notebook': 1}
 
-Modules: :mod:`.collect` (find submissions, identity, roster), :mod:`.sandbox` (forked children
-with limits), :mod:`.harness` (what runs inside a child), :mod:`.codec` (the data that crosses
-back), :mod:`.judging` (data -> Results), :mod:`.engine` (one batch, resumable),
-:mod:`.report` and :mod:`.feedback` (outputs), :mod:`.release`, :mod:`.gradescope`, :mod:`.cli`.
+Modules: :mod:`.collect` (find submissions, identity, roster), :mod:`.isolation` (the OS sandbox:
+bubblewrap, warm runners, one set of namespaces per submission), ``shim/`` (what runs inside it:
+the capture-only ``lossedu`` and the runner), :mod:`.jobs` (the data sent in: cells, parameters,
+scrambled inputs), :mod:`.sandbox` (the scheduler: sandboxed runs and forked judges), :mod:`.codec`
+(the data that crosses back), :mod:`.judging` (data -> Results), :mod:`.engine` (one batch,
+resumable, outcomes), :mod:`.report` and :mod:`.feedback` (outputs), :mod:`.release`,
+:mod:`.pack` and :mod:`.forms` (course packs of private problems), :mod:`.gradescope`, :mod:`.cli`.
 """
 from __future__ import annotations
 
@@ -71,7 +74,7 @@ def _run_seed(out: Path, seed: int | None) -> int:
 
 def grade(paths: list[str | Path], out: str | Path, *, roster: str | Path | None = None, jobs: int | None = None,
           timeout: float = 10.0, memory_mb: int = 1024, sessions: tuple[int, ...] | None = None,
-          seed: int | None = None, call_budget: float = 2.0,
+          seed: int | None = None, call_budget: float = 2.0, sandbox: bool = True,
           progress: Callable[[int, int, int], None] | None = None) -> GradingSummary:
     """Grade every notebook in ``paths`` into ``out`` (see ``docs/homework.md``).
 
@@ -86,13 +89,18 @@ def grade(paths: list[str | Path], out: str | Path, *, roster: str | Path | None
     seed : secret seed of the function-answer inputs; default: the one stored in ``out/run.json``
         by a previous run, else a fresh ``secrets.randbits(63)``.
     call_budget : seconds per call of a learner's function.
+    sandbox : run each submission in the OS sandbox (bubblewrap; see
+        :mod:`lossedu.grading.isolation`). When it cannot be created, :func:`grade` raises
+        :class:`~lossedu.grading.isolation.SandboxUnavailable` with how to enable it; ``False``
+        (the CLI's ``--no-sandbox``) grades with the Python-level fences only, and says so in
+        ``results.json``, the report and the summary.
     progress : ``progress(done, total, reused)`` called as submissions finish.
     """
     import gc
     import time
 
     from lossedu.grading import collect, engine, feedback, report
-    from lossedu.grading.sandbox import can_drop_privileges
+    from lossedu.grading.isolation import require_sandbox
 
     started = time.monotonic()
     out = Path(out)
@@ -101,6 +109,13 @@ def grade(paths: list[str | Path], out: str | Path, *, roster: str | Path | None
     if timeout <= 0 or memory_mb < 64 or call_budget <= 0:
         raise ValueError(f"timeout and call_budget must be positive and memory_mb at least 64, got "
                          f"timeout={timeout}, memory_mb={memory_mb}, call_budget={call_budget}")
+    if sandbox:
+        require_sandbox()
+    from lossedu.grading.pack import course_pack, load_pack
+
+    pack = course_pack()
+    if pack is not None:
+        load_pack(pack)  # the instructor's private problems join the registry of this process
     mapping = collect.read_roster(Path(roster)) if roster is not None else None
     subs = collect.find_submissions(list(paths), mapping)
     if sessions is not None:
@@ -113,7 +128,7 @@ def grade(paths: list[str | Path], out: str | Path, *, roster: str | Path | None
     seed = _run_seed(out, seed)
     settings = engine.Settings(seed=seed, sessions=tuple(sessions) if sessions else None, timeout=float(timeout),
                                memory_mb=int(memory_mb), call_budget=float(call_budget),
-                               drop_privileges=can_drop_privileges())
+                               sandbox=bool(sandbox))
     engine.write_json_atomic(out / "run.json", {"seed": seed, "grader_version": engine.GRADER_VERSION,
                                                 "settings": _settings_dict(settings)})
     limit_blas_threads()
@@ -125,13 +140,22 @@ def grade(paths: list[str | Path], out: str | Path, *, roster: str | Path | None
         records = batch.run()
     finally:
         gc.unfreeze()
-    cols = report.columns(records, settings.sessions)
-    rows = report.grades(records, cols)
-    run = {"seed": seed, "grader_version": engine.GRADER_VERSION, "settings": _settings_dict(settings)}
+    details = collect.read_roster_details(Path(roster)) if roster is not None else {}
+    everyone = engine.merge_stored(out, records)
+    for record in everyone:
+        if record["student"] in details:
+            record["roster"] = details[record["student"]]
+    cols = report.columns(everyone, settings.sessions)
+    rows = report.grades(everyone, cols)
+    isolation = "bubblewrap (an OS sandbox per submission)" if sandbox else \
+        "NONE: graded with --no-sandbox (Python-level fences only)"
+    run = {"seed": seed, "grader_version": engine.GRADER_VERSION, "settings": _settings_dict(settings),
+           "sandbox": isolation}
     report.write_gradebook(out / "gradebook.csv", rows, cols)
+    report.write_lms(out / "gradebook_lms.csv", rows, cols)
     engine.write_json_atomic(out / "results.json", report.results_document(rows, cols, run))
     feedback.write_feedback(out, rows, cols)
-    report.write_report(out, rows, cols, records)
+    report.write_report(out, rows, cols, everyone, notes=[f"Sandbox: {isolation}."])
     counts = dict(Counter(r["outcome"] for r in records))
     return GradingSummary(out, len(rows), len(records), batch.skipped, counts, seed, time.monotonic() - started)
 

@@ -48,11 +48,29 @@ def release_main(argv: list[str] | None = None) -> int:
         prog="lossedu release",
         description="Build the homework notebooks of the chosen sessions from exercises/NN_*.ipynb: setup switched "
                     "to homework mode, a header with instructions and the points of each problem.")
-    parser.add_argument("--sessions", type=_sessions, nargs="+", required=True, metavar="K", help="session numbers")
+    parser.add_argument("--sessions", type=_sessions, nargs="+", metavar="K", help="session numbers")
     parser.add_argument("--out", type=Path, required=True, help="folder for the student notebooks")
     parser.add_argument("--exercises", type=Path, default=None,
                         help="folder of exercise notebooks (default: exercises/ of this checkout)")
+    parser.add_argument("--pack", nargs="?", const="", default=None, metavar="FOLDER",
+                        help="release the sessions of a course pack instead (default: the pack named in the "
+                             "course configuration): prompts and form-only checks, no references")
     args = parser.parse_args(argv)
+    if args.pack is not None:
+        from lossedu.grading.pack import PackError, course_pack, release_pack
+
+        folder = Path(args.pack) if args.pack else course_pack()
+        if folder is None:
+            return _fail(parser.prog, "--pack: no folder given and the course configuration names no [pack] path")
+        try:
+            written = release_pack(folder, args.out)
+        except (PackError, ValueError) as err:
+            return _fail(parser.prog, str(err))
+        for path in written:
+            print(f"wrote {path}")
+        return 0
+    if not args.sessions:
+        return _fail(parser.prog, "--sessions is required (or --pack for a course pack)")
     if args.exercises is None:
         from lossedu.authoring import repo_root
 
@@ -115,6 +133,9 @@ def grade_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, help="secret seed of function inputs, to reproduce a run (see results.json)")
     parser.add_argument("--call-budget", type=_positive(float), default=2.0,
                         help="seconds per call of a student's function (default 2)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="grade without the OS sandbox (bubblewrap) when it cannot be created here; only the "
+                             "Python-level fences remain. Recorded in results.json and the report.")
     return parser
 
 
@@ -122,6 +143,7 @@ def grade_main(argv: list[str] | None = None) -> int:
     """``lossedu grade SUBMISSIONS... --out DIR [options]``."""
     from lossedu.grading import grade
     from lossedu.grading.collect import RosterError
+    from lossedu.grading.isolation import SandboxUnavailable
 
     parser = grade_parser()
     args = parser.parse_args(argv)
@@ -130,12 +152,16 @@ def grade_main(argv: list[str] | None = None) -> int:
     try:
         summary = grade(args.submissions, args.out, roster=args.roster, jobs=args.jobs, timeout=args.timeout,
                         memory_mb=args.memory_mb, sessions=tuple(args.sessions) if args.sessions else None,
-                        seed=args.seed, call_budget=args.call_budget, progress=Progress())
-    except (RosterError, FileNotFoundError, ValueError) as err:
+                        seed=args.seed, call_budget=args.call_budget, sandbox=not args.no_sandbox,
+                        progress=Progress())
+    except (RosterError, FileNotFoundError, ValueError, SandboxUnavailable) as err:
         return _fail(parser.prog, str(err))
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items()))
     print(f"{summary.notebooks} notebooks of {summary.students} students ({counts}); "
           f"{summary.reused} unchanged; {summary.seconds:.1f} s. Outputs in {summary.out}/ (seed {summary.seed}).")
+    if args.no_sandbox:
+        print("WARNING: graded with --no-sandbox: submissions ran without the OS sandbox (no PID, mount or network "
+              "isolation); this is recorded in results.json and report.md.")
     return 0
 
 

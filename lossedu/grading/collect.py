@@ -22,6 +22,8 @@ from pathlib import Path
 from lossedu.config import validate_student
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+#: files above this size are not read at all; between the two, outputs are dropped and sources kept
+MAX_FILE_BYTES = 256 * 1024 * 1024
 #: file names of released exercise notebooks, e.g. ``01_from_error_to_objective_exercises.ipynb``
 EXERCISE_NAME = re.compile(r"^\d\d_[A-Za-z0-9_\-]+$")
 _FILE_COLUMNS = ("file", "filename", "path", "folder", "submission", "name")
@@ -68,8 +70,8 @@ def code_cells(data: bytes) -> list[str]:
     NotebookError
         If the bytes are not a JSON notebook with a ``cells`` list of well-formed cells.
     """
-    if len(data) > MAX_NOTEBOOK_BYTES:
-        raise NotebookError(f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
+    if len(data) > MAX_FILE_BYTES:
+        raise NotebookError(f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
     try:
         nb = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -90,7 +92,14 @@ def code_cells(data: bytes) -> list[str]:
         if not isinstance(source, str):
             raise NotebookError(f"cell {index}: 'source' must be text or a list of lines")
         sources.append(source)
+    if sum(len(c) for c in sources) > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"the code cells hold more than {MAX_NOTEBOOK_BYTES // 2**20} MB of source")
     return sources
+
+
+def oversized(data: bytes) -> bool:
+    """True when a notebook is over the size limit and is graded on its sources (outputs dropped)."""
+    return len(data) > MAX_NOTEBOOK_BYTES
 
 
 # --------------------------------------------------------------------------- identity
@@ -104,6 +113,38 @@ def student_from_path(path: Path, root: Path | None = None) -> str:
     if EXERCISE_NAME.match(path.stem) and path.parent.name:
         return path.parent.name
     return path.stem
+
+
+#: roster columns carried to the gradebook (header spelled in lower case)
+DETAIL_COLUMNS = ("name", "first_name", "last_name", "email", "sis_id", "sis user id", "sis_user_id", "section")
+
+
+def read_roster_details(path: Path) -> dict[str, dict[str, str]]:
+    """Student id -> the roster's name, e-mail, SIS id (and section) columns, as given.
+
+    The id column is the one :func:`read_roster` uses; a roster without a file column is fine
+    here (its only purpose may be these details).
+    """
+    text = Path(path).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        return {}
+    header = [h.strip().lower() for h in rows[0]]
+    file_col = next((header.index(c) for c in _FILE_COLUMNS if c in header and c != "name"), None)
+    id_col = next((header.index(c) for c in _ID_COLUMNS if c in header and header.index(c) != file_col), None)
+    if id_col is None:
+        return {}
+    wanted = [(i, rows[0][i].strip()) for i, h in enumerate(header) if h in DETAIL_COLUMNS and i not in (id_col, file_col)]
+    details: dict[str, dict[str, str]] = {}
+    for row in rows[1:]:
+        if len(row) <= id_col or not row[id_col].strip():
+            continue
+        try:
+            student = validate_student(row[id_col].strip())
+        except ValueError:
+            continue
+        details.setdefault(student, {}).update({name: row[i].strip() for i, name in wanted if i < len(row)})
+    return details
 
 
 def read_roster(path: Path) -> dict[str, str]:
@@ -124,6 +165,8 @@ def read_roster(path: Path) -> dict[str, str]:
     header = [h.strip().lower() for h in rows[0]]
     file_col = next((header.index(c) for c in _FILE_COLUMNS if c in header), None)
     id_col = next((header.index(c) for c in _ID_COLUMNS if c in header and header.index(c) != file_col), None)
+    if file_col is None and id_col is not None and any(h in DETAIL_COLUMNS for h in header):
+        return {}  # a roster of ids and names only: files keep the ids their names give
     if file_col is None or id_col is None:
         raise RosterError(
             f"--roster {path}: the header {rows[0]} needs a file column (one of {', '.join(_FILE_COLUMNS)}) "
@@ -180,8 +223,19 @@ def find_submissions(paths: list[str | Path], roster: dict[str, str] | None = No
     subs: list[Submission] = []
     for given in paths:
         given = Path(given)
+        folder_id = None
         if given.is_dir():
             pairs = [(p, given) for p in _notebooks_under(given)]
+            unnamed = [p for p, _ in pairs if p.parent == given and EXERCISE_NAME.match(p.stem)
+                       and not (roster and _roster_lookup(roster, p, given))]
+            if unnamed and len(unnamed) < len(pairs):
+                names = ", ".join(p.name for p in unnamed[:5])
+                raise ValueError(f"{given}: {names} look(s) like exercise notebooks but sit at the top of the "
+                                 "submissions folder, next to other students' work, so their names give no student "
+                                 f"id. Move each into a folder named after its student ({given}/<id>/...), rename it "
+                                 "<id>.ipynb, or list it in the roster.")
+            if unnamed:
+                folder_id = given.resolve().name  # a folder of one student's notebooks: `grade subs/alice`
         elif given.is_file():
             if given.suffix != ".ipynb":
                 raise ValueError(f"SUBMISSIONS: {given} is not an .ipynb notebook or a folder of them")
@@ -190,13 +244,19 @@ def find_submissions(paths: list[str | Path], roster: dict[str, str] | None = No
             raise FileNotFoundError(f"SUBMISSIONS: {given} does not exist")
         for path, root in pairs:
             mapped = _roster_lookup(roster, path, root) if roster else None
-            student = mapped or student_from_path(path, root)
+            named_by_folder = folder_id is not None and path.parent == given and EXERCISE_NAME.match(path.stem)
+            if root is None and EXERCISE_NAME.match(path.stem):
+                named_by_folder, folder_id = True, path.resolve().parent.name
+            student = mapped or (folder_id if named_by_folder else student_from_path(path, root))
             try:
                 student = validate_student(student)
             except ValueError as exc:
                 raise ValueError(f"{path}: no usable student id from the file name ({exc})") from None
             label = path.relative_to(root).as_posix() if root is not None else path.name
-            subs.append(Submission(path, student, label, "roster" if mapped else "file name"))
+            identity = "roster" if mapped else (f"folder name ({path.parent.name}/)" if named_by_folder else
+                                                "folder name" if root is not None and len(path.relative_to(root).parts) > 1
+                                                else "file name")
+            subs.append(Submission(path, student, label, identity))
     seen: set[Path] = set()
     unique = []
     for sub in subs:

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import signal
-import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,14 +28,19 @@ from typing import Any, Callable
 import numpy as np
 
 from lossedu import problems
-from lossedu.grading import harness, judging
-from lossedu.grading.collect import NotebookError, Submission, code_cells
+from lossedu.grading import jobs, judging
+from lossedu.grading.jobs import solution_notebooks  # noqa: F401 - part of this module's interface
+from lossedu.grading.collect import MAX_NOTEBOOK_BYTES, NotebookError, Submission, code_cells, oversized
+from lossedu.grading.harness import Channel
 from lossedu.grading.sandbox import ChildReport, Limits, Scheduler
 from lossedu.result import UNDECIDED, Result
 
 GRADER_VERSION = "1"
 OK, TIMEOUT, MEMORY, CRASHED, INVALID_NOTEBOOK = "ok", "timeout", "memory", "crashed", "invalid-notebook"
 OUTCOMES = (OK, TIMEOUT, MEMORY, CRASHED, INVALID_NOTEBOOK)
+#: exit statuses the sandbox's runner uses (lossedu_runner): a cell ran out of memory, the harness
+#: itself failed, the notebook called os._exit, the grader closed the channel
+EXIT_MEMORY, EXIT_HARNESS, EXIT_ENDED, EXIT_CHANNEL = 3, 70, 71, 75
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ class Settings:
     timeout: float = 10.0
     memory_mb: int = 1024
     call_budget: float = 2.0
-    drop_privileges: bool = True
+    sandbox: bool = True
 
     def key(self, digest: str, student: str) -> str:
         text = json.dumps({"v": GRADER_VERSION, "sha256": digest, "student": student, **asdict(self)}, sort_keys=True)
@@ -73,12 +77,8 @@ def draw_inputs(seed: int, student: str, sessions: tuple[int, ...] | None) -> di
 
 
 def warm_up(sessions: tuple[int, ...] | None = None) -> None:
-    """Import and exercise what children use (for ``sessions``, default all), so each fork starts warm."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
-    import lossedu.exercise  # noqa: F401
+    """Import and exercise what the judge uses (for ``sessions``, default all), so each judge fork
+    starts warm. Submissions never run in this process: they run in the sandbox's zygotes."""
     import lossedu.checking.judge  # noqa: F401
     from lossedu.checking.symbolic import to_expr
 
@@ -88,83 +88,6 @@ def warm_up(sessions: tuple[int, ...] | None = None) -> None:
         if problem.kind in ("expression", "steps"):
             problems.check(problem.id, "0", student="warm-up")
             to_expr("0", problem.variables)
-    warm_notebooks(chosen)
-
-
-def solution_notebooks(sessions: tuple[int, ...], folder: Path | None = None) -> list[Path]:
-    """The course's solution notebooks of ``sessions`` (``solutions/NN_*.ipynb``), those that exist."""
-    if folder is None:
-        from lossedu.authoring import repo_root
-
-        folder = repo_root() / "solutions"
-    return [path for k in sessions for path in sorted(Path(folder).glob(f"{k:02d}_*.ipynb"))]
-
-
-def warm_notebooks(sessions: tuple[int, ...], folder: Path | None = None, budget: float = 20.0) -> int:
-    """Run the course's own solution notebooks once in the grading process, answers discarded.
-
-    Submissions repeat the notebooks' work (SymPy derivations, NumPy set-up); SymPy caches its
-    intermediate results and imports parts of itself on first use, so a child forked after this
-    runs a submission's derivations several times faster. Only the course's notebooks are run here,
-    never a submission: in homework mode (nothing stored), in a temporary ``LOSSEDU_HOME``, output
-    hidden, each cell's errors ignored, at most ``budget`` seconds per notebook. Returns how many
-    notebooks ran (0 when the solutions are not installed, e.g. inside the Gradescope bundle).
-    """
-    import contextlib
-    import io
-    import tempfile
-
-    import lossedu.exercise as exercise
-    from lossedu.grading.collect import code_cells
-    from lossedu.grading.release import homework_setup
-
-    paths = solution_notebooks(sessions, folder)
-    if not paths:
-        return 0
-    saved_env = {k: os.environ.get(k) for k in ("LOSSEDU_HOME", "LOSSEDU_STUDENT")}
-    saved_capture = exercise.get_capture()
-    timed = threading.current_thread() is threading.main_thread()  # signals work in the main thread only
-    previous = signal.signal(signal.SIGALRM, harness._on_alarm) if timed else None
-    ran = 0
-    try:
-        with tempfile.TemporaryDirectory(prefix="lossedu-warm-") as home, \
-                contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            os.environ.update(LOSSEDU_HOME=home, LOSSEDU_STUDENT="warm-up")
-            exercise.set_capture(lambda problem_id, answer: None)
-            for path in paths:
-                try:
-                    cells = code_cells(path.read_bytes())
-                except (OSError, NotebookError):
-                    continue
-                namespace = harness.fresh_namespace()
-                if timed:
-                    signal.setitimer(signal.ITIMER_REAL, budget)
-                try:
-                    for source in cells:
-                        try:
-                            exec(compile(harness.transform(homework_setup(source)), str(path), "exec"), namespace)  # noqa: S102
-                        except Exception:  # noqa: BLE001 - warming is best effort
-                            pass
-                except harness.CallBudgetExceeded:
-                    pass
-                finally:
-                    if timed:
-                        signal.setitimer(signal.ITIMER_REAL, 0)
-                namespace.clear()
-                ran += 1
-    finally:
-        if timed:
-            signal.signal(signal.SIGALRM, previous)
-        exercise.set_capture(saved_capture)
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        pyplot = __import__("sys").modules.get("matplotlib.pyplot")
-        if pyplot is not None:
-            pyplot.close("all")
-    return ran
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -176,30 +99,44 @@ def _signal_name(number: int) -> str:
 
 
 def classify(report: ChildReport, limits: Limits) -> tuple[str, str]:
-    """(outcome, readable message) of a finished sandboxed child."""
+    """(outcome, readable message) of a finished run, from what the grader itself observed.
+
+    The outcome comes from the wait status, the signal, the wall clock and the byte count of the
+    channel, all seen by the grader or by the sandbox's monitor; never from a message of the
+    submission (those only say, for the reader, in which cell it happened).
+    """
     cells = [m["i"] for m in report.messages if m.get("type") == "cell" and isinstance(m.get("i"), int)]
-    where = f" in cell {cells[-1]}" if cells else ""
-    errors = [m for m in report.messages if m.get("type") == "error"]
-    memory = [m for m in errors if str(m.get("error", "")).endswith("MemoryError")]
-    done = any(m.get("type") == "done" for m in report.messages)
+    where = f" (last cell started: {cells[-1]})" if cells else ""
+    if report.sandbox_error:
+        return CRASHED, f"the sandbox could not run this notebook ({report.sandbox_error[:300]}); regrade it"
     if report.timed_out:
         return TIMEOUT, f"stopped after the time limit of {limits.timeout:g} s{where}; answers checked before then were graded"
     if report.signal == signal.SIGXCPU:
         return TIMEOUT, f"used more than the CPU-time limit{where}; answers checked before then were graded"
     if report.overflow:
         return CRASHED, f"sent more than {limits.message_bytes // 2**20} MB of answers{where} and was stopped"
-    if memory:
-        cell = memory[0].get("i")
-        return MEMORY, f"cell {cell} exceeded the memory limit of {limits.memory_mb} MB; later cells still ran" if done \
-            else f"exceeded the memory limit of {limits.memory_mb} MB in cell {cell}"
+    if report.exit_code == EXIT_MEMORY:
+        return MEMORY, f"a cell exceeded the memory limit of {limits.memory_mb} MB; the other cells still ran"
     if report.signal is not None:
         return CRASHED, f"the process died from {_signal_name(report.signal)}{where}; answers checked before then were graded"
-    if not done and report.exit_code == 70:
+    if report.exit_code == EXIT_HARNESS:
         return CRASHED, f"the grading harness failed{where}: {report.stderr.strip().splitlines()[-1:] or '?'}"
-    if not done:
-        return CRASHED, (f"the notebook ended the grading process early{where} (os._exit or a fatal error, exit "
-                         f"code {report.exit_code}); answers checked before then were graded")
-    return OK, "all cells ran" + (f"; {len(errors)} cell(s) raised an error" if errors else "")
+    if report.exit_code != 0:
+        why = "os._exit" if report.exit_code == EXIT_ENDED else f"exit code {report.exit_code}"
+        return CRASHED, f"the notebook ended the grading process early{where} ({why}); answers checked before then were graded"
+    errors = sum(1 for m in report.messages if m.get("type") == "error")
+    return OK, "all cells ran" + (f"; {errors} cell(s) raised an error" if errors else "")
+
+
+def clean(text: Any, limit: int, name: bool = False) -> str:
+    """A submission's words made safe to quote: one line, no control characters or Markdown/HTML
+    markup, at most ``limit`` characters; with ``name``, an identifier (an exception's type name)."""
+    text = str(text) if isinstance(text, (str, int, float)) else ""
+    if name:
+        return re.sub(r"[^A-Za-z0-9_.]", "", text)[:limit] or "?"
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]+", " ", text)
+    text = re.sub(r"[`|<>]", "'", text)
+    return text[:limit] + (" ..." if len(text) > limit else "")
 
 
 def last_answers(messages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -236,12 +173,12 @@ class Batch:
     def __init__(self, subs: list[Submission], out: Path, settings: Settings, jobs: int,
                  progress: Callable[[int, int, int], None] | None = None) -> None:
         self.subs, self.out, self.settings, self.jobs = subs, Path(out), settings, jobs
-        self.limits = Limits(timeout=settings.timeout, memory_mb=settings.memory_mb,
-                             drop_privileges=settings.drop_privileges)
+        self.limits = Limits(timeout=settings.timeout, memory_mb=settings.memory_mb, drop_privileges=False)
         self.progress = progress or (lambda done, total, skipped: None)
         self.records: dict[int, dict[str, Any]] = {}
         self.cache: dict[str, dict[str, Any]] = {}
         self.skipped = 0
+        self.pending: list[tuple[dict[str, Any], Callable[[ChildReport], None]]] = []
 
     def _finish(self, index: int, record: dict[str, Any]) -> None:
         write_json_atomic(record_path(self.out, self.subs[index]), record)
@@ -251,14 +188,37 @@ class Batch:
     def _base(self, sub: Submission, digest: str, key: str) -> dict[str, Any]:
         return {"student": sub.student, "label": sub.label, "path": str(sub.path), "identity": sub.identity,
                 "sha256": digest, "key": key, "grader_version": GRADER_VERSION, "seed": self.settings.seed,
-                "cell_errors": [], "warnings": [], "stdout": "", "stderr": "", "answers": {}, "duration": 0.0}
+                "cell_errors": [], "warnings": [], "stdout": "", "stderr": "", "answers": {}, "duration": 0.0,
+                "sandbox": self.settings.sandbox, "notebook_ids": []}
 
     def run(self) -> list[dict[str, Any]]:
-        scheduler = Scheduler(self.jobs)
+        import shutil
+        import tempfile
+
+        from lossedu.grading import isolation
+
         self.progress(0, len(self.subs), 0)
-        for index, sub in enumerate(self.subs):
-            self._prepare(scheduler, index, sub)
-        scheduler.run()
+        root = tempfile.mkdtemp(prefix="lossedu-runtime-")
+        zygotes: list[Any] = []
+        try:
+            scheduler = Scheduler(self.jobs)
+            for index, sub in enumerate(self.subs):
+                self._prepare(scheduler, index, sub)
+            if self.pending:
+                chosen = self.settings.sessions or tuple(problems.sessions())
+                setup = {"catalog": jobs.catalog("warm-up", chosen), "warm": jobs.warm_cells(chosen)}
+                count = min(self.jobs, len(self.pending))
+                zygotes = isolation.start_zygotes(count, isolation.runtime_folder(Path(root)), self.settings.sandbox,
+                                                  setup)
+                scheduler.zygotes = zygotes
+                for job, on_done in self.pending:
+                    scheduler.submit_job(job, on_done, self.limits)
+                self.pending = []
+            scheduler.run()
+        finally:
+            for zygote in zygotes:
+                zygote.stop()
+            shutil.rmtree(root, ignore_errors=True)
         return [self.records[i] for i in range(len(self.subs))]
 
     def _prepare(self, scheduler: Scheduler, index: int, sub: Submission) -> None:
@@ -278,14 +238,25 @@ class Batch:
             record.update(outcome=INVALID_NOTEBOOK, message=str(err))
             self._finish(index, record)
             return
+        if oversized(data):
+            record["warnings"].append(f"the notebook file is {len(data) / 2**20:.0f} MB, over the "
+                                      f"{MAX_NOTEBOOK_BYTES // 2**20} MB limit: it was graded on its code (outputs dropped)")
         try:
             inputs = draw_inputs(self.settings.seed, sub.student, self.settings.sessions)
         except Exception as err:  # noqa: BLE001 - a bank problem must not stop the batch
             inputs = {}
             record["warnings"].append(f"function inputs could not be drawn ({type(err).__name__}: {err})")
-        target = _sandbox_target(cells, inputs, sub.student, self.settings.call_budget)
-        scheduler.submit(target, lambda report: self._sandboxed(scheduler, index, record, inputs, report),
-                         limits=self.limits)
+        ids = jobs.notebook_ids(cells)
+        record["notebook_ids"] = ids
+        if any(i != sub.student for i in ids):
+            record["warnings"].append(f"the notebook sets LOSSEDU_STUDENT={', '.join(ids)} but is graded as "
+                                      f"{sub.student}: its numbers were recomputed for {sub.student}")
+        job = {"cells": [jobs.to_python(c) for c in cells], "student": sub.student,
+               "catalog": jobs.catalog(sub.student, self.settings.sessions),
+               "inputs": jobs.scrambled_inputs(inputs, self.settings.seed, sub.student),
+               "budget": self.settings.call_budget}
+        self.pending.append(
+            (job, lambda report: self._sandboxed(scheduler, index, record, inputs, report)))
 
     def _sandboxed(self, scheduler: Scheduler, index: int, record: dict[str, Any], inputs: dict,
                    report: ChildReport) -> None:
@@ -302,12 +273,16 @@ class Batch:
         outcome, message = classify(report, self.limits)
         record.update(outcome=outcome, message=message, stdout=report.stdout, stderr=report.stderr,
                       duration=round(report.duration, 3))
-        record["cell_errors"] = [{"cell": m.get("i"), "error": str(m.get("error"))[:100], "message": str(m.get("message"))[:500]}
+        record["cell_errors"] = [{"cell": m.get("i") if isinstance(m.get("i"), int) else None,
+                                  "error": clean(m.get("error"), 60, name=True), "message": clean(m.get("message"), 300)}
                                  for m in report.messages if m.get("type") == "error"][:50]
-        record["warnings"] += [str(m.get("message"))[:300] for m in report.messages if m.get("type") == "warning"][:20]
+        record["warnings"] += [clean(m.get("message"), 300) for m in report.messages if m.get("type") == "warning"][:20]
         if report.bad_lines:
             record["warnings"].append(f"{report.bad_lines} malformed message line(s) from the submission were ignored")
         answers = last_answers(report.messages)
+        for pid, msg in answers.items():
+            if msg.get("type") == "function" and pid in inputs:
+                answers[pid] = jobs.unscramble(msg, len(inputs[pid]), self.settings.seed, record["student"])
         pending = {}
         for pid, msg in answers.items():
             cached = self.cache.get(judging.cache_key(record["student"], msg) or "")
@@ -346,6 +321,29 @@ def _valid_result(data: dict[str, Any]) -> bool:
     return True
 
 
+def merge_stored(out: Path, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This batch's records plus the stored records of every student it did not grade.
+
+    Grading one student again (``lossedu grade subs/alice --out graded/``) thus replaces that
+    student's rows and keeps the rest of the gradebook. Stored records of a regraded student
+    that this batch no longer has (a notebook removed since) are deleted.
+    """
+    graded = {r["student"] for r in records}
+    current = {record_path(out, Submission(Path(r["path"]), r["student"], r["label"])) for r in records}
+    kept = []
+    for path in sorted((Path(out) / "submissions").glob("*.json")):
+        if path in current:
+            continue
+        stored = _load(path)
+        if not isinstance(stored, dict) or not isinstance(stored.get("student"), str) or "outcome" not in stored:
+            continue
+        if stored["student"] in graded:
+            path.unlink(missing_ok=True)
+        else:
+            kept.append(stored)
+    return kept + records
+
+
 def _load(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -353,32 +351,9 @@ def _load(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _course_text() -> str | None:
-    """The course configuration file's text, read by the grader (the child may not reach it)."""
-    path = os.environ.get("LOSSEDU_COURSE", "").strip()
-    try:
-        return Path(path).read_text(encoding="utf-8") if path else None
-    except OSError:
-        return None
-
-
-def _sandbox_target(cells: list[str], inputs: dict, student: str, budget: float) -> Callable[[int], None]:
-    course = _course_text()
-
-    def target(fd: int) -> None:
-        here = os.getcwd()
-        os.environ.update(LOSSEDU_STUDENT=student, LOSSEDU_HOME=os.path.join(here, "home"),
-                          MPLCONFIGDIR=os.path.join(here, "mpl"), MPLBACKEND="Agg")
-        if course is not None:
-            Path(here, "course.toml").write_text(course, encoding="utf-8")
-            os.environ["LOSSEDU_COURSE"] = os.path.join(here, "course.toml")
-        harness.run_cells(cells, harness.Channel(fd), inputs, budget)
-    return target
-
-
 def _judge_target(student: str, pending: dict[str, dict], inputs: dict) -> Callable[[int], None]:
     def target(fd: int) -> None:
-        channel = harness.Channel(fd)
+        channel = Channel(fd)
         for pid, msg in pending.items():
             result = judging.judge_message(student, msg, inputs)
             channel.send({"type": "result", "pid": pid, "result": judging.result_dict(result)})

@@ -30,9 +30,10 @@ REQUIREMENTS = ["numpy>=1.24", "sympy>=1.12", "matplotlib>=3.7", "ipython>=8.0",
 ID_FIELDS = ("email", "sid", "id", "name")
 
 SETUP_SH = """#!/usr/bin/env bash
-# Gradescope image set-up: Python 3 and the grader's dependencies (the lossedu source is bundled).
+# Gradescope image set-up: Python 3, bubblewrap (the OS sandbox of each run) and the grader's
+# dependencies (the lossedu source is bundled).
 set -euo pipefail
-apt-get install -y python3 python3-pip >/dev/null
+apt-get install -y python3 python3-pip bubblewrap >/dev/null
 python3 -m pip install --quiet -r /autograder/source/requirements.txt
 """
 
@@ -132,14 +133,21 @@ def run(root: Path) -> dict[str, Any]:
         notebooks = sorted(p for p in (root / "submission").rglob("*.ipynb")
                            if not any(part.startswith(".") for part in p.relative_to(root / "submission").parts))
         records = []
+        from lossedu.grading.isolation import unavailable_reason
+
+        why = unavailable_reason()
         if notebooks:
             with tempfile.TemporaryDirectory() as tmp:
                 roster = Path(tmp) / "roster.csv"
                 roster.write_text("file,student\n" + "".join(f"{p.name},{student}\n" for p in notebooks), encoding="utf-8")
                 summary = grade(notebooks, Path(tmp) / "out", roster=roster, jobs=1, timeout=config["timeout"],
-                                memory_mb=config["memory_mb"], sessions=tuple(config["sessions"]))
+                                memory_mb=config["memory_mb"], sessions=tuple(config["sessions"]),
+                                sandbox=why is None)
                 records = [_load(p) for p in sorted((summary.out / "submissions").glob("*.json"))]
         data = results_json([r for r in records if r], config["sessions"], student)
+        data["output"] = (("Graded in an OS sandbox (bubblewrap). " if why is None else
+                           f"The OS sandbox could not be created in this image ({why}); graded with the "
+                           "Python-level fences only. ") + data.get("output", ""))
     except Exception as err:  # noqa: BLE001 - Gradescope must always get a results.json
         data = {"score": 0.0, "output": f"The autograder could not grade this submission: {type(err).__name__}: {err}. "
                 "Please contact the course staff.", "visibility": "visible", "stdout_visibility": "hidden", "tests": []}

@@ -129,6 +129,10 @@ def judge_function(problem: problems.Problem, student: str, message: dict[str, A
         return Result(INCORRECT, score=0.0, diagnosis="reference", problem_id=pid,
                       message="The implementation calls a ready-made loss instead of computing it "
                               f"({'; '.join(used)}). Write it with NumPy operations; no credit is given.")
+    if message.get("inconsistent") is True:
+        return Result(INCORRECT, score=0.0, diagnosis="inconsistent", problem_id=pid,
+                      message="The function returned different values for the same input: the grader repeats some "
+                              "of its inputs, and an implementation must compute the same answer each time.")
     raw = message.get("outputs")
     if not isinstance(raw, list) or len(raw) != len(inputs):
         return _invalid(pid, "the function's outputs did not arrive for every input")

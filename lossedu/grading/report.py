@@ -75,15 +75,55 @@ def _number(x: float) -> str:
     return f"{round(x, 4):g}"
 
 
+def roster_columns(rows: list[StudentGrade]) -> list[str]:
+    """The roster's name / e-mail / SIS id columns present for any student, in first-seen order."""
+    found: list[str] = []
+    for row in rows:
+        for record in row.records:
+            for name in (record.get("roster") or {}):
+                if name not in found:
+                    found.append(name)
+    return found
+
+
+def roster_of(row: StudentGrade) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for record in row.records:
+        merged.update(record.get("roster") or {})
+    return merged
+
+
 def write_gradebook(path: Path, rows: list[StudentGrade], cols: list[problems.Problem]) -> None:
-    """``student, <problem ids...>, total, max`` with points earned as plain numbers."""
+    """``student, <roster columns...>, <problem ids...>, total, max`` with points as plain numbers."""
+    maximum = sum(p.points for p in cols)
+    extra = roster_columns(rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", *extra, *[p.id for p in cols], "total", "max"])
+    for row in rows:
+        earned = [row.earned(p) for p in cols]
+        details = roster_of(row)
+        writer.writerow([row.student, *[details.get(c, "") for c in extra], *map(_number, earned),
+                         _number(sum(earned)), _number(maximum)])
+    _write_text(path, buffer.getvalue())
+
+
+def write_lms(path: Path, rows: list[StudentGrade], cols: list[problems.Problem]) -> None:
+    """One row per student for an LMS grade import: ``Student, ID, SIS User ID, Email, Score, Max Points``.
+
+    ``Student`` is the roster's name (else the id); ``SIS User ID`` and ``Email`` come from the
+    roster when it has them (columns ``sis_id``/``sis user id``/``sis_user_id`` and ``email``).
+    """
     maximum = sum(p.points for p in cols)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", *[p.id for p in cols], "total", "max"])
+    writer.writerow(["Student", "ID", "SIS User ID", "Email", "Score", "Max Points"])
     for row in rows:
-        earned = [row.earned(p) for p in cols]
-        writer.writerow([row.student, *map(_number, earned), _number(sum(earned)), _number(maximum)])
+        d = {k.lower(): v for k, v in roster_of(row).items()}
+        name = d.get("name") or " ".join(x for x in (d.get("first_name"), d.get("last_name")) if x) or row.student
+        sis = d.get("sis_id") or d.get("sis user id") or d.get("sis_user_id") or ""
+        writer.writerow([name, row.student, sis, d.get("email", ""), _number(sum(row.earned(p) for p in cols)),
+                         _number(maximum)])
     _write_text(path, buffer.getvalue())
 
 
@@ -116,13 +156,14 @@ def diagnosis_counts(rows: list[StudentGrade], cols: list[problems.Problem]) -> 
     return counts
 
 
-def write_report(out: Path, rows: list[StudentGrade], cols: list[problems.Problem], records: list[dict[str, Any]]) -> None:
-    """``report.md`` and ``report.png`` in ``out``."""
+def write_report(out: Path, rows: list[StudentGrade], cols: list[problems.Problem], records: list[dict[str, Any]],
+                 notes: list[str] | None = None) -> None:
+    """``report.md`` and ``report.png`` in ``out`` (``notes``: lines shown under the title)."""
     maximum = sum(p.points for p in cols)
     totals = [sum(r.earned(p) for p in cols) for r in rows]
     diag = diagnosis_counts(rows, cols)
     outcomes = Counter(r["outcome"] for r in records)
-    lines = ["# Homework report", "",
+    lines = ["# Homework report", "", *[f"{note}  " for note in notes or []],
              f"{len(rows)} students, {len(records)} notebooks; outcomes: "
              + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) + ".", ""]
     if totals:
@@ -139,6 +180,15 @@ def write_report(out: Path, rows: list[StudentGrade], cols: list[problems.Proble
         mean = sum(r.earned(p) for r in rows) / n
         lines.append(f"| `{p.id}` | {p.title} | {p.points:g} | {statuses.count(CORRECT)}/{len(rows)} | "
                      f"{len(rows) - statuses.count(UNATTEMPTED)}/{len(rows)} | {mean:.2f} | {top} |")
+    identity = [r for r in records if any(i != r["student"] for i in r.get("notebook_ids", []))
+                or str(r.get("identity", "")).startswith("folder name (")]
+    if identity:
+        lines += ["", "## Identity notes", "", "| student | notebook | graded as | note |", "|---|---|---|---|"]
+        for r in identity:
+            ids = [i for i in r.get("notebook_ids", []) if i != r["student"]]
+            note = (f"the notebook sets LOSSEDU_STUDENT={', '.join(ids)}; graded as {r['student']}" if ids else
+                    f"id taken from the {r['identity']}")
+            lines.append(f"| {r['student']} | {r['label']} | {r['identity']} | {note.replace('|', '/')} |")
     troubled = [r for r in records if r["outcome"] != "ok"]
     if troubled:
         lines += ["", "## Submissions that did not run cleanly", "", "| student | notebook | outcome | message |",

@@ -1,20 +1,17 @@
-"""Run work in forked child processes with limits, and collect their JSON-line messages.
+"""The grader's scheduler: sandboxed runs in the warm runners, and forked children for the judge.
 
-The grading process is started once, imports NumPy, SymPy and lossedu, and then forks one child
-per submission, so a child starts warm in about a millisecond instead of booting a kernel. A
-sandboxed child
+Submissions run in the OS sandbox of :mod:`lossedu.grading.isolation`: ``submit_job`` hands a job
+to an idle runner and the scheduler drains its four pipes (messages, stdout, stderr, the
+monitor's status) in one ``select`` loop. Only JSON objects are accepted on the message pipe and
+their total size is capped; stdout and stderr are kept up to a limit and the rest is read and
+dropped; nothing from a run is ever unpickled or executed. A runner whose monitor does not report
+within the time limit plus 20 s is killed as a whole and restarted.
 
-* gets its own process group (killed as a whole at the end, grandchildren included),
-* runs in a fresh temporary directory, with stdin from ``/dev/null`` and stdout/stderr going to
-  files there whose size is capped (``RLIMIT_FSIZE``; the first bytes are kept for the report),
-* has ``RLIMIT_AS`` (its memory beyond the grader's own), ``RLIMIT_CPU``, ``RLIMIT_NOFILE`` and
-  ``RLIMIT_CORE`` set, process creation and signalling disabled, and, when the grader runs as
-  root, drops to the ``nobody`` user (so it cannot signal the grader nor create processes),
-* inherits no file descriptor of the grader except its own message pipe,
-* is killed with ``SIGKILL`` at the wall-time limit.
-
-The parent reads every child's pipe in one ``select`` loop; only JSON objects are accepted and
-their total size is capped. Nothing from the child is ever unpickled or executed.
+Trusted grader code (the judge) runs in plain forked children of the grading process
+(``submit(target, ..., limits=None)``), warm and with a wall-time limit. ``submit`` with
+``limits`` runs a target in a forked child behind the Python-level fences only (its own process
+group, rlimits, no new processes or signals, writes confined to a temporary folder, ``nobody``
+when root): the grader itself no longer uses it for submissions.
 """
 from __future__ import annotations
 
@@ -74,6 +71,9 @@ class ChildReport:
     stdout: str = ""
     stderr: str = ""
     duration: float = 0.0
+    cpu: float = 0.0
+    maxrss_kb: int = 0
+    sandbox_error: str = ""
 
 
 # --------------------------------------------------------------------------- inside the child
@@ -170,22 +170,131 @@ class _Task:
     priority: bool
 
 
+@dataclass
+class _JobRun:
+    """A submission running in a zygote: four pipes to drain, then the monitor's status."""
+
+    zygote: Any
+    fds: dict[str, int]
+    started: float
+    deadline: float
+    limits: Limits
+    on_done: Callable[[ChildReport], None]
+    buffer: bytearray = field(default_factory=bytearray)
+    heads: dict[str, bytearray] = field(default_factory=lambda: {"out": bytearray(), "err": bytearray(),
+                                                                 "status": bytearray()})
+    cut: dict[str, bool] = field(default_factory=lambda: {"out": False, "err": False})
+    report: ChildReport = field(default_factory=ChildReport)
+    received: int = 0
+
+
 class Scheduler:
     """Run up to ``jobs`` children at once; call ``on_done(report)`` in the parent as each ends.
 
-    ``submit(..., limits=Limits(...))`` runs ``target`` sandboxed; ``limits=None`` runs trusted
-    grader code (the judge) in a plain forked child with only a wall-time limit. Callbacks may
-    submit more work.
+    ``submit_job(job, ...)`` runs a submission in one of ``zygotes`` (the OS sandbox of
+    :mod:`lossedu.grading.isolation`); ``submit(..., limits=None)`` runs trusted grader code
+    (the judge) in a plain forked child with only a wall-time limit; ``submit(..., limits=...)``
+    runs ``target`` in a forked child with the Python-level fences only. Callbacks may submit more work.
     """
 
-    def __init__(self, jobs: int, workroot: str | None = None) -> None:
+    def __init__(self, jobs: int, workroot: str | None = None, zygotes: list[Any] | None = None,
+                 restart: Callable[[Any], None] | None = None) -> None:
         if jobs < 1:
             raise ValueError(f"jobs must be at least 1, got {jobs}")
         self.jobs = jobs
         self.workroot = workroot
         self.queue: list[_Task] = []
+        self.jobs_queue: list[tuple[dict[str, Any], Callable[[ChildReport], None], Limits]] = []
         self.running: dict[int, _Running] = {}
+        self.job_runs: list[_JobRun] = []
+        self.zygotes = list(zygotes or [])
+        self.restart = restart or (lambda zygote: zygote.start() or zygote.wait_ready())
         self.selector = selectors.DefaultSelector()
+
+    def submit_job(self, job: dict[str, Any], on_done: Callable[[ChildReport], None], limits: Limits) -> None:
+        """Queue one submission for the sandboxed zygotes (``job`` as the runner reads it)."""
+        if not self.zygotes:
+            raise RuntimeError("no sandbox runner was started for this batch")
+        self.jobs_queue.append((job, on_done, limits))
+
+    # ----------------------------------------------------------------- sandboxed jobs
+    def _start_job(self, zygote: Any, job: dict[str, Any], on_done: Callable[[ChildReport], None],
+                   limits: Limits) -> None:
+        if zygote.proc is None:
+            self.restart(zygote)
+        job = {**job, "limits": {"timeout": limits.timeout, "memory_mb": limits.memory_mb, "file_mb": limits.file_mb}}
+        msg, out, err, status = zygote.run(job)
+        now = time.monotonic()
+        run = _JobRun(zygote, {"msg": msg, "out": out, "err": err, "status": status}, now,
+                      now + limits.timeout + 20.0, limits, on_done)
+        for kind, fd in run.fds.items():
+            os.set_blocking(fd, False)
+            self.selector.register(fd, selectors.EVENT_READ, (run, kind))
+        self.job_runs.append(run)
+
+    def _read_job(self, run: _JobRun, kind: str) -> None:
+        fd = run.fds.get(kind)
+        while fd is not None:
+            try:
+                chunk = os.read(fd, _READ_CHUNK)
+            except BlockingIOError:
+                return
+            if not chunk:
+                self._close_job_fd(run, kind)
+                break
+            if kind == "msg":
+                run.received += len(chunk)
+                if run.received > run.limits.message_bytes:
+                    run.report.overflow = True  # the runner ends itself on the closed pipe
+                    self._close_job_fd(run, kind)
+                    break
+                run.buffer += chunk
+                *lines, rest = run.buffer.split(b"\n")
+                run.buffer = bytearray(rest)
+                for line in lines:
+                    self._accept(run, line)  # type: ignore[arg-type]
+            else:
+                keep = 4096 if kind == "status" else run.limits.output_bytes + 1
+                room = keep - len(run.heads[kind])
+                run.heads[kind] += chunk[:max(room, 0)]
+                if room < len(chunk) and kind in run.cut:
+                    run.cut[kind] = True
+        if not run.fds:
+            self._finish_job(run)
+
+    def _close_job_fd(self, run: _JobRun, kind: str) -> None:
+        fd = run.fds.pop(kind, None)
+        if fd is not None:
+            self.selector.unregister(fd)
+            os.close(fd)
+
+    def _finish_job(self, run: _JobRun, lost: str = "") -> None:
+        from lossedu.grading.isolation import RunStatus, parse_status
+
+        for kind in list(run.fds):
+            self._close_job_fd(run, kind)
+        self.job_runs.remove(run)
+        run.zygote.busy = False
+        status = RunStatus(error=lost, timed_out=bool(lost)) if lost else parse_status(bytes(run.heads["status"]))
+        report = run.report
+        report.duration = time.monotonic() - run.started
+        report.exit_code, report.signal, report.timed_out = status.exit_code, status.signal, status.timed_out
+        report.cpu, report.maxrss_kb, report.sandbox_error = status.cpu, status.maxrss_kb, status.error
+        for kind in ("out", "err"):
+            data = bytes(run.heads[kind])
+            text = data[:run.limits.output_bytes].decode("utf-8", errors="replace")
+            if run.cut[kind] or len(data) > run.limits.output_bytes:
+                text += "\n[... output truncated]"
+            setattr(report, "stdout" if kind == "out" else "stderr", text)
+        run.on_done(report)
+
+    def _check_jobs(self) -> None:
+        now = time.monotonic()
+        for run in list(self.job_runs):
+            if now >= run.deadline:  # the monitor did not report: the whole zygote goes
+                run.zygote.stop()
+                self._finish_job(run, lost=f"the sandbox did not report within {run.limits.timeout + 20:g} s; "
+                                           "its runner was restarted")
 
     def submit(self, target: Callable[[int], None], on_done: Callable[[ChildReport], None],
                limits: Limits | None = None, timeout: float | None = None, priority: bool = False) -> None:
@@ -294,16 +403,30 @@ class Scheduler:
     def run(self) -> None:
         """Work until the queue is empty and every child has been reaped."""
         try:
-            while self.queue or self.running:
-                while self.queue and len(self.running) < self.jobs:
+            while self.queue or self.running or self.jobs_queue or self.job_runs:
+                while self.queue and len(self.running) + len(self.job_runs) < self.jobs:
                     self._start(self.queue.pop(0))
-                waits = [r.deadline for r in self.running.values()]
+                while self.jobs_queue and len(self.running) + len(self.job_runs) < self.jobs:
+                    idle = next((z for z in self.zygotes if not z.busy), None)
+                    if idle is None:
+                        break
+                    self._start_job(idle, *self.jobs_queue.pop(0))
+                waits = [r.deadline for r in self.running.values()] + [r.deadline for r in self.job_runs]
                 idle = any(r.fd is None for r in self.running.values())
                 timeout = _POLL if idle else max(0.0, min(waits, default=time.monotonic()) - time.monotonic())
                 for key, _ in self.selector.select(timeout=min(timeout, 0.25)):
-                    self._read(key.data)
+                    if isinstance(key.data, tuple):
+                        self._read_job(*key.data)
+                    else:
+                        self._read(key.data)
                 self._check_children()
+                self._check_jobs()
         finally:
+            for run in list(self.job_runs):
+                run.zygote.stop()
+                for kind in list(run.fds):
+                    self._close_job_fd(run, kind)
+            self.job_runs.clear()
             for run in list(self.running.values()):
                 self._kill(run)
                 os.waitpid(run.pid, 0)

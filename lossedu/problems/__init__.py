@@ -23,7 +23,7 @@ from lossedu.spec import Kink, Mistake, Option, Problem, Region, Variant, varian
 from lossedu.result import INVALID, UNDECIDED, Result
 
 __all__ = ["Problem", "Variant", "Mistake", "Option", "Region", "Kink", "variant_seed",
-           "get", "all_problems", "session_problems", "sessions", "session_title", "check", "check_steps"]
+           "get", "add_session", "all_problems", "session_problems", "sessions", "session_title", "check", "check_steps"]
 
 #: Session number -> module holding that session's problems.
 SESSION_MODULES: dict[int, str] = {k: f"lossedu.problems.s{k}" for k in range(1, 6)}
@@ -46,6 +46,31 @@ def _bank() -> tuple[dict[str, Problem], dict[int, tuple[str, ...]]]:
             raise ValueError(f"{name}.EXERCISES names unknown problems: {missing}")
         order[k] = tuple(module.EXERCISES)
     return by_id, order
+
+
+def add_session(k: int, problems: list[Problem], exercises: list[str], source: str) -> None:
+    """Register an instructor's private session ``k`` (a course pack, see ``docs/homework.md``).
+
+    Used by the grader on the instructor's machine only; the problems never ship to students.
+    Registering the same problems again is a no-op; a clash with the bank is an error.
+    """
+    by_id, order = _bank()
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"{source}: SESSION must be a positive whole number, got {k!r}")
+    if k in order and order[k] != tuple(exercises):
+        raise ValueError(f"{source}: session {k} already exists; give the pack another SESSION number")
+    for problem in problems:
+        if problem.id in by_id and by_id[problem.id] is not problem:
+            raise ValueError(f"{source}: problem id {problem.id!r} is already in the bank")
+        if problem.session != k:
+            raise ValueError(f"{source}: {problem.id} says session {problem.session}, the pack is session {k}")
+    known = {p.id for p in problems}
+    missing = [pid for pid in exercises if pid not in known]
+    if missing:
+        raise ValueError(f"{source}: EXERCISES names unknown problems: {missing}")
+    for problem in problems:
+        by_id[problem.id] = problem
+    order[k] = tuple(exercises)
 
 
 def get(problem_id: str) -> Problem:

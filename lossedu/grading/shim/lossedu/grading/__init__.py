@@ -1,0 +1,1 @@
+"""Inside the grading sandbox only :mod:`lossedu.grading.forms` exists (capture-only)."""
