@@ -14,17 +14,23 @@ works in JupyterLab's terminals as well.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from lossedu import workspace as ws
 
-__all__ = ["DEFAULT_DIR", "START_PAGE", "lab_command", "lab_environment", "start_main"]
+__all__ = ["DEFAULT_DIR", "START_PAGE", "lab_command", "lab_environment", "terminal_shell",
+           "start_main"]
 
 DEFAULT_DIR = "lossedu-course"
 START_PAGE = "lessons/00_start_here.ipynb"
+#: JupyterLab configuration written into the workspace (the terminals' shell command).
+LAB_CONFIG = ".lossedu-jupyter-config.json"
 
 
 def lab_environment(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -36,13 +42,34 @@ def lab_environment(env: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def terminal_shell(bin_dir: str | None = None, shell: str | None = None) -> list[str]:
+    """The command JupyterLab's terminals run: a login shell that then puts ``bin_dir`` first.
+
+    When JupyterLab is not started from a terminal (a desktop launcher, a hub, a test) it runs
+    terminals as login shells, and a login profile may reset ``PATH`` (Debian's does for root),
+    dropping the environment ``lossedu`` lives in. So the login shell reads the profile, puts
+    ``bin_dir`` back in front and hands over to an interactive shell.
+    """
+    bin_dir = bin_dir or str(Path(sys.executable).parent)
+    shell = shell or os.environ.get("SHELL") or shutil.which("bash") or "/bin/sh"
+    script = f'PATH={shlex.quote(bin_dir)}:"$PATH"; export PATH; exec {shlex.quote(shell)} -i'
+    return [shell, "-l", "-c", script]
+
+
 def lab_command(workspace: Path, lab_args: list[str]) -> list[str]:
-    """The JupyterLab command line serving ``workspace`` and opening the start page."""
+    """The JupyterLab command line serving ``workspace`` and opening the start page.
+
+    Writes ``workspace/.lossedu-jupyter-config.json`` (the terminals' shell, see
+    :func:`terminal_shell`) and points JupyterLab at it.
+    """
     args = list(lab_args)
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
         args.append("--allow-root")  # containers run as root
-    return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={workspace.resolve()}",
-            *args, START_PAGE]
+    config = workspace / LAB_CONFIG
+    settings = {"ServerApp": {"terminado_settings": {"shell_command": terminal_shell()}}}
+    config.write_text(json.dumps(settings, indent=1) + "\n")
+    return [sys.executable, "-m", "jupyterlab", f"--config={config.resolve()}",
+            f"--ServerApp.root_dir={workspace.resolve()}", *args, START_PAGE]
 
 
 def start_main(argv: list[str] | None = None) -> int:
