@@ -26,7 +26,6 @@ from __future__ import annotations
 import base64
 import html
 import math
-import re
 import threading
 import time
 from typing import Any, Callable, Mapping
@@ -36,7 +35,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 from IPython.display import display
 
-from lossedu.viz._render import Renderer
+from lossedu.viz._render import _LIVE_CSS, Renderer, _plain, figure_description, image_html
 
 __all__ = [
     "PALETTE",
@@ -179,36 +178,6 @@ def format_value(value: Any, digits: int = 4) -> str:
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
     return f"{x:.{digits}f}"
-
-
-#: Shown with every live figure: hides the static first-state image of the same cell once the
-#: live figure is there (JupyterLab output areas; a no-op elsewhere).
-_LIVE_CSS = (
-    "<style>.jp-OutputArea:has(.lossedu-livefigure) > .jp-OutputArea-child:has(.lossedu-static-figure)"
-    "{display: none;}</style>"
-)
-
-
-def _plain(text: str) -> str:
-    """HTML label -> plain text (for alt text and screen readers)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
-
-
-def figure_description(fig: matplotlib.figure.Figure) -> str:
-    """A one-sentence description of ``fig`` from its axes: titles and what is plotted against what."""
-    panels = []
-    for ax in fig.axes:
-        title = ax.get_title()
-        what = f"{ax.get_ylabel()} against {ax.get_xlabel()}".strip()
-        panels.append(f"{title} ({what})" if title else what)
-    kind = "Figure" if len(panels) == 1 else f"Figure with {len(panels)} panels"
-    return f"{kind}: " + "; ".join(panels) + "."
-
-
-def image_html(png_b64: str, alt: str, css_class: str) -> str:
-    """An <img> of a base64 PNG with its alt text (what screen readers read)."""
-    return (f'<img class="{css_class}" src="data:image/png;base64,{png_b64}" '
-            f'alt="{html.escape(alt, quote=True)}" style="max-width: 100%"/>')
 
 
 class LiveFigure:

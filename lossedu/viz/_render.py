@@ -21,7 +21,9 @@ pixels of flat colours, level 1 is nearly as small as level 6 and takes about ha
 """
 from __future__ import annotations
 
+import html
 import io
+import re
 import time
 from typing import Any, Iterable
 
@@ -30,7 +32,7 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
-__all__ = ["Renderer", "encode_png"]
+__all__ = ["Renderer", "encode_png", "figure_description", "image_html"]
 
 #: zlib level of the PNG encoder (1 = fastest that still compresses flat colours well).
 PNG_COMPRESS_LEVEL = 1
@@ -169,3 +171,34 @@ class Renderer:
         png = encode_png(self.canvas)
         self.last_encode_ms = (time.perf_counter() - start) * 1000.0
         return png
+
+
+# -- how a frame is shown: an <img> with its text alternative ----------------------------------
+#: Shown with every live figure: hides the static first-state image of the same cell once the
+#: live figure is there (JupyterLab output areas; a no-op elsewhere).
+_LIVE_CSS = (
+    "<style>.jp-OutputArea:has(.lossedu-livefigure) > .jp-OutputArea-child:has(.lossedu-static-figure)"
+    "{display: none;}</style>"
+)
+
+
+def _plain(text: str) -> str:
+    """HTML label -> plain text (for alt text and screen readers)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def figure_description(fig: matplotlib.figure.Figure) -> str:
+    """A one-sentence description of ``fig`` from its axes: titles and what is plotted against what."""
+    panels = []
+    for ax in fig.axes:
+        title = ax.get_title()
+        what = f"{ax.get_ylabel()} against {ax.get_xlabel()}".strip()
+        panels.append(f"{title} ({what})" if title else what)
+    kind = "Figure" if len(panels) == 1 else f"Figure with {len(panels)} panels"
+    return f"{kind}: " + "; ".join(panels) + "."
+
+
+def image_html(png_b64: str, alt: str, css_class: str) -> str:
+    """An <img> of a base64 PNG with its alt text (what screen readers read)."""
+    return (f'<img class="{css_class}" src="data:image/png;base64,{png_b64}" '
+            f'alt="{html.escape(alt, quote=True)}" style="max-width: 100%"/>')
