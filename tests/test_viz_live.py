@@ -218,7 +218,7 @@ def test_display_shows_a_static_first_state_then_the_widget():
     shell.display_pub.publish = lambda data, metadata=None, **kw: published.append(data)
     try:
         live = regression.outlier_fit()
-        first = live.first_png
+        first, first_values = live.first_png, dict(live.values)
         live.update(outlier_y=30.0)
         from IPython.display import display
 
@@ -229,9 +229,11 @@ def test_display_shows_a_static_first_state_then_the_widget():
     assert base64.b64decode(static["image/png"]) == first  # the first state, not the latest
     assert 'class="lossedu-static-figure"' in static["text/html"]
     assert "alt=" in static["text/html"] and "static picture" in static["text/plain"]
+    assert "outlier y = 6.00" in static["text/plain"]  # the first state's settings and values
+    assert f"slope MSE = {format_value(first_values['slope_mse'])}" in static["text/plain"]
     assert view["application/vnd.jupyter.widget-view+json"]["model_id"] == live.widget.model_id
     assert not view["text/plain"].startswith("VBox"), "readers must not see a widget repr"
-    assert "outlier y = 30.00" in view["text/plain"]
+    assert "run the notebook" in view["text/plain"]
 
 
 # ------------------------------------------------------- legends, paths and hidden curves

@@ -33,6 +33,7 @@ from typing import Any, Callable, Mapping
 import ipywidgets as widgets
 import matplotlib
 import matplotlib.pyplot as plt
+from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
 from IPython.display import display
 
 from lossedu.viz._render import _LIVE_CSS, Renderer, _plain, figure_description, image_html
@@ -180,6 +181,10 @@ def format_value(value: Any, digits: int = 4) -> str:
     return f"{x:.{digits}f}"
 
 
+#: What the live figure's output says where the widget cannot render (the static image is above).
+WIDGET_HINT = "Interactive figure: run the notebook to use its controls."
+
+
 class LiveFigure:
     """A matplotlib figure driven by ipywidgets controls, updated in place.
 
@@ -258,12 +263,13 @@ class LiveFigure:
         self.readout.add_class("lossedu-readout")
         self.widget = widgets.VBox([*self.controls.values(), self.readout, self.output])
         self.widget.add_class("lossedu-livefigure")
-        self._freeze_layout()
         self._renderer = Renderer(fig, dpi)
+        self._freeze_layout()
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.update()
         self.first_png = self.png
+        self.first_alt = self.alt_text()
 
     def _freeze_layout(self) -> None:
         """Lay the figure out once (with its first values), then keep the axes where they are.
@@ -273,9 +279,12 @@ class LiveFigure:
         """
         state = {name: control.value for name, control in self.controls.items()}
         self._draw(**state)
-        if self.fig.get_layout_engine() is not None:
-            self.fig.set_dpi(self.dpi)
-            self.fig.canvas.draw()
+        engine = self.fig.get_layout_engine()
+        if isinstance(engine, (ConstrainedLayoutEngine, TightLayoutEngine)):
+            # A figure closed in pyplot before its first draw skips its layout engine when drawn,
+            # so the engine is run explicitly (after a draw, which sizes the texts).
+            self._renderer.canvas.draw()
+            engine.execute(self.fig)
             self.fig.set_layout_engine("none")
 
     # -- driving the figure ---------------------------------------------------------------
@@ -386,8 +395,8 @@ class LiveFigure:
     def static_bundle(self) -> dict[str, str]:
         """The first state as a plain image output (PNG + alt text) for readers without a kernel."""
         b64 = base64.b64encode(self.first_png).decode("ascii")
-        alt = self.description + " (a static picture of the figure's starting state; run the "
-        alt += "notebook to move it)"
+        alt = self.first_alt + " (A static picture of the starting state; run the notebook to "
+        alt += "use the controls.)"
         return {"text/html": image_html(b64, alt, "lossedu-static-figure"), "image/png": b64,
                 "text/plain": alt}
 
@@ -396,11 +405,12 @@ class LiveFigure:
 
         Before the kernel runs (and on static viewers such as nbviewer or GitHub) the stored
         notebook still shows the image; once the live widget renders, its CSS hides that image.
-        The widget's own plain-text form is its alt text, not a widget repr.
+        Where the widget cannot render (an untrusted notebook in JupyterLab shows a widget's
+        plain-text form instead), the widget output reads as a one-line hint, not a widget repr.
         """
         display(self.static_bundle(), raw=True)
         bundle = dict(self.widget._repr_mimebundle_() or {})
-        bundle["text/plain"] = self.alt_text()
+        bundle["text/plain"] = WIDGET_HINT
         display(bundle, raw=True)
 
     def savefig(self, path: str, dpi: int = 100) -> None:

@@ -103,7 +103,7 @@ def test_a_figure_shows_a_picture_with_alt_text_before_the_kernel_runs(ws_page, 
     static.wait_for(state="visible", timeout=lab.LOAD_MS)  # before any cell ran
     lab.screenshot(page, artifacts, "07_static_figure_before_run", area)
     alt = static.get_attribute("alt")
-    assert alt and "empirical risk" in alt
+    assert alt and "empirical risk" in alt and "w = 1.00" in alt
     box = static.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 100, box
     assert "VBox(" not in area.inner_text()
