@@ -10,6 +10,7 @@ import sys
 
 #: sub-command -> (module, function, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "start": ("lossedu.start", "start_main", "copy the course into your workspace and open it in JupyterLab"),
     "progress": ("lossedu.progress_view", "main", "show (or export) a learner's mastery per session and concept"),
     "generate": ("lossedu.authoring", "generate_main", "build exercises/ from solutions/ (--check: fail if out of date)"),
     "execute": ("lossedu.authoring", "execute_main", "re-run notebooks in place in the test environment"),

@@ -317,10 +317,14 @@ def test_squared_error_on_probabilities_goes_flat_when_confidently_wrong():
 def test_output_area_holds_one_fresh_image(name):
     make, updates = FIGURES[name]
     live = make()
-    first = live.output.outputs
-    assert len(first) == 1 and first[0]["output_type"] == "display_data"
-    png = first[0]["data"]["image/png"]
+
+    def shown_png(outputs):
+        assert len(outputs) == 1 and outputs[0]["output_type"] == "display_data"
+        html = outputs[0]["data"]["text/html"]  # an <img> with alt text, the PNG inline
+        assert "alt=" in html
+        return html.split('src="data:image/png;base64,')[1].split('"')[0]
+
+    png = shown_png(live.output.outputs)
     assert png.startswith("iVBORw0KGgo")  # base64 of the PNG signature
     live.update(**updates[0])
-    assert len(live.output.outputs) == 1
-    assert live.output.outputs[0]["data"]["image/png"] != png
+    assert shown_png(live.output.outputs) != png

@@ -21,6 +21,7 @@ from lossedu.viz._common import (
     new_figure,
     slider,
     style_axes,
+    tangent_inside,
     toggle,
 )
 
@@ -70,8 +71,6 @@ def softmax_explorer(z: Sequence[float] = (2.0, 0.0, -1.0), true_class: int = 2)
     ax_p.set_ylim(0, 1.12)
     ax_g.set_ylim(-1.05, 1.05)
     ax_g.axhline(0.0, color="black", lw=0.8)
-    title = ax_p.text(0.02, 0.97, "", transform=ax_p.transAxes, va="top", family="monospace",
-                      fontsize=9)
 
     def draw(z1: float, z2: float, z3: float, true_class: int) -> dict[str, float]:
         logits = np.array([z1, z2, z3])
@@ -87,7 +86,6 @@ def softmax_explorer(z: Sequence[float] = (2.0, 0.0, -1.0), true_class: int = 2)
             g_bars[j].set_facecolor(colour)
             p_labels[j].set_position((j + 1, p[j] + 0.01))
             p_labels[j].set_text(f"{p[j]:.3f}")
-        title.set_text(f"true class c = {true_class}\nL = −log p̂_c = {loss:.4f}")
         values = {f"p{j + 1}": float(p[j]) for j in range(3)}
         values["loss"] = loss
         values.update({f"grad{j + 1}": float(grad[j]) for j in range(3)})
@@ -152,9 +150,6 @@ def bce_curve(z: float = -1.0, y: int = 1) -> LiveFigure:
     ax_g.axhline(0.0, color="black", lw=0.8)
     ax_l.legend(loc="upper center", fontsize=8)
     ax_g.legend(loc="lower right", fontsize=8)
-    note = ax_g.text(0.03, 0.97, "", transform=ax_g.transAxes, va="top", family="monospace",
-                     fontsize=9)
-
     def draw(z: float, y: int) -> dict[str, float]:
         p_grid = losses.sigmoid(z_grid)
         bce_line.set_ydata(losses.bce_with_logits(y, z_grid))
@@ -164,12 +159,9 @@ def bce_curve(z: float = -1.0, y: int = 1) -> LiveFigure:
         p = float(losses.sigmoid(z))
         bce = float(losses.bce_with_logits(y, z))
         grad = float(losses.bce_with_logits_grad(y, z))
-        half = 1.2
-        tangent.set_data([z - half, z + half], [bce - grad * half, bce + grad * half])
+        tangent.set_data(*tangent_inside(ax_l, z, bce, grad, half=1.2))
         point.set_data([z], [bce])
         g_point.set_data([z], [grad])
-        note.set_text(f"y = {y}, z = {z:.2f}\np̂ = σ(z) = {p:.4f}\nBCE = {bce:.4f}\n"
-                      f"dL/dz = {grad:.4f}")
         return {
             "p": p,
             "bce": bce,

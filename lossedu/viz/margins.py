@@ -79,7 +79,8 @@ def loss_vs_margin(margin: float = 0.5, n_points: int = 501) -> LiveFigure:
 
     Controls: ``margin`` (float slider on [-2, 3]) and one check box per loss
     (``zero_one``, ``hinge``, ``logistic``, ``squared``) that shows or hides its curve and marker.
-    The readout gives each loss and its (sub)gradient at the chosen margin.
+    The readout gives each shown loss and its (sub)gradient at the chosen margin; a hidden loss
+    leaves the legend and the readout.
 
     Returns
     -------
@@ -102,8 +103,9 @@ def loss_vs_margin(margin: float = 0.5, n_points: int = 501) -> LiveFigure:
     ax.axvline(0.0, color="#999999", lw=0.8)
     ax.axvline(1.0, color="#999999", lw=0.8, ls="--")
     ax.set_xlim(*MARGIN_RANGE)
-    ax.set_ylim(-0.1, 4.0)
+    ax.set_ylim(-0.1, 4.7)  # the squared loss reaches 4.5 at m = -2
     ax.legend(loc="upper right", fontsize=9)
+    legend_for: dict[str, tuple[str, ...]] = {"shown": tuple(MARGIN_LOSSES)}
 
     controls: dict[str, widgets.ValueWidget] = {"margin": slider(margin, *MARGIN_RANGE, 0.05, "margin m")}
     for name, label in MARGIN_LOSSES.items():
@@ -113,13 +115,23 @@ def loss_vs_margin(margin: float = 0.5, n_points: int = 501) -> LiveFigure:
         values: dict[str, float] = {"margin": float(margin)}
         cursor.set_xdata([margin, margin])
         for name in MARGIN_LOSSES:
+            curves[name].set_visible(bool(shown[name]))
+            markers[name].set_visible(bool(shown[name]))
+            if not shown[name]:
+                continue  # a hidden loss leaves the legend and the readout too
             loss = float(margin_loss(name, np.array([margin]))[0])
             grad = float(margin_loss_grad(name, np.array([margin]))[0])
             markers[name].set_data([margin], [loss])
-            curves[name].set_visible(bool(shown[name]))
-            markers[name].set_visible(bool(shown[name]))
             values[name] = loss
             values[f"{name}_grad"] = grad
+        visible = tuple(name for name in MARGIN_LOSSES if shown[name])
+        if visible != legend_for["shown"]:
+            handles = [curves[name] for name in visible]
+            if handles:
+                ax.legend(handles=handles, loc="upper right", fontsize=9)
+            elif ax.legend_ is not None:
+                ax.legend_.remove()
+            legend_for["shown"] = visible
         return values
 
     return LiveFigure(fig, controls, draw, digits=4)

@@ -36,7 +36,7 @@ PATHS: dict[str, tuple[str, int | None]] = {
 
 START = (-1.5, 2.5)
 W_RANGE = (-2.5, 3.0)
-B_RANGE = (-2.5, 3.0)
+B_RANGE = (-2.5, 3.5)  # every path stays inside, up to step size 0.5
 
 
 def line_data(n: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

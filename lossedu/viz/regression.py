@@ -8,7 +8,6 @@ best pair of data points, Huber by iteratively reweighted least squares.
 """
 from __future__ import annotations
 
-from itertools import combinations
 from typing import Sequence
 
 import numpy as np
@@ -24,6 +23,7 @@ from lossedu.viz._common import (
     new_figure,
     slider,
     style_axes,
+    tangent_inside,
 )
 
 __all__ = [
@@ -37,6 +37,8 @@ __all__ = [
 
 #: Losses a line can be fitted under in :func:`outlier_fit`.
 FIT_LOSSES = ("mse", "mae", "huber")
+#: Range of the movable point's height: y = 30 (the lesson's outlier) leaves room to drag it up.
+OUTLIER_Y_RANGE = (-10.0, 45.0)
 
 
 # -- fitting a line y ≈ a + b·x under one loss -------------------------------------------------
@@ -59,18 +61,16 @@ def fit_line_mae(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
-    best, best_risk = None, np.inf
-    for i, j in combinations(range(len(x)), 2):
-        if x[i] == x[j]:
-            continue
-        b = (y[j] - y[i]) / (x[j] - x[i])
-        a = y[i] - b * x[i]
-        risk = np.mean(np.abs(a + b * x - y))
-        if risk < best_risk - 1e-12:
-            best, best_risk = np.array([a, b]), risk
-    if best is None:
+    i, j = np.triu_indices(len(x), k=1)  # every pair, in the order combinations() gives
+    keep = x[i] != x[j]
+    if not keep.any():
         raise ValueError("x needs at least two distinct values to fit a line")
-    return best
+    i, j = i[keep], j[keep]
+    b = (y[j] - y[i]) / (x[j] - x[i])
+    a = y[i] - b * x[i]
+    risks = np.mean(np.abs(a[:, None] + b[:, None] * x - y), axis=1)
+    best = int(np.flatnonzero(risks <= risks.min() + 1e-12)[0])  # ties: the first pair
+    return np.array([a[best], b[best]])
 
 
 def fit_line_huber(
@@ -134,7 +134,7 @@ def outlier_fit(
     Parameters
     ----------
     outlier_y : float
-        Starting height of the movable point (slider from −10 to 30).
+        Starting height of the movable point (slider from −10 to 45).
     delta : float
         Huber threshold δ (slider from 0.1 to 5).
     outlier_x : float
@@ -168,12 +168,9 @@ def outlier_fit(
         (lines[loss],) = ax.plot(grid, np.zeros_like(grid), color=COLORS[k],
                                  linestyle=LINESTYLES[k], linewidth=2.2, label=names[loss])
     ax.set_xlim(grid[0], grid[-1])
-    ax.set_ylim(-11, 31)
-    ax.legend(loc="upper left", fontsize=9)
-    note = ax.text(0.98, 0.03, "", transform=ax.transAxes, ha="right", va="bottom",
-                   fontsize=9, family="monospace",
-                   bbox={"facecolor": "white", "edgecolor": "#cccccc"})
-
+    ax.set_ylim(OUTLIER_Y_RANGE[0] - 1.0, OUTLIER_Y_RANGE[1] + 1.0)
+    legend = ax.legend(loc="upper left", fontsize=9)
+    huber_label = legend.get_texts()[-1]
     def draw(outlier_y: float, delta: float) -> dict[str, float]:
         xs = np.append(x_in, outlier_x)
         ys = np.append(y_in, outlier_y)
@@ -184,14 +181,11 @@ def outlier_fit(
         values = {f"slope_{loss}": float(b) for loss, (a, b) in coefs.items()}
         for loss, (a, b) in coefs.items():
             values[f"risk_{loss}"] = _risk(loss, ys, a + b * xs, delta)
-        lines["huber"].set_label(f"Huber (δ = {delta:.2f})")
-        ax.legend(loc="upper left", fontsize=9)
-        note.set_text("\n".join(f"slope {names[l]:<5} {values['slope_' + l]:7.3f}"
-                                for l in FIT_LOSSES))
+        huber_label.set_text(f"Huber (δ = {delta:.2f})")
         return values
 
     controls = {
-        "outlier_y": slider(outlier_y, -10.0, 30.0, 0.5, "outlier y"),
+        "outlier_y": slider(outlier_y, *OUTLIER_Y_RANGE, 0.5, "outlier y"),
         "delta": slider(delta, 0.1, 5.0, 0.1, "Huber δ"),
     }
     labels = {f"slope_{l}": f"slope {names[l]}" for l in FIT_LOSSES}
@@ -240,44 +234,55 @@ def risk_curve(
     def grad_of(w_value: float, name: str) -> float:
         return float(np.mean(getattr(losses, name + "_grad")(ys, w_value * xs) * xs))
 
-    fig, (ax_data, ax_risk) = new_figure(1, 2, figsize=(10.0, 4.0))
+    fig, (ax_data, ax_risk) = new_figure(1, 2, figsize=(10.0, 4.2))
     style_axes(ax_data, "x", "y", "Data and the model ŷ = w·x")
     style_axes(ax_risk, "w", "empirical risk R̂(w)", "R̂(w) and its tangent at w")
     ax_data.scatter(xs, ys, color=PALETTE["black"], zorder=3, label="data (xᵢ, yᵢ)")
     x_grid = np.linspace(0.0, xs.max() * 1.15, 20)
-    (model_line,) = ax_data.plot(x_grid, w * x_grid, color=COLORS[0], lw=2, label="ŷ = w·x")
-    residuals = LineCollection([], colors=PALETTE["vermillion"], linestyles="--", lw=1.5,
+    (model_line,) = ax_data.plot(x_grid, w * x_grid, color=COLORS[0], lw=2, label="ŷ = w·x",
+                                 gid="may-leave-axes")  # a line, not a path: for far-off w it
+                                 # leaves the window zoomed on the data
+    residuals = LineCollection([], colors=PALETTE["vermillion"], linestyles="-", lw=2.5,
                                label="residual ŷ − y")
     ax_data.add_collection(residuals)
+    (predictions,) = ax_data.plot([], [], "o", mfc="white", mec=PALETTE["vermillion"], mew=2,
+                                  ms=7, zorder=4, label="prediction ŷᵢ", gid="may-leave-axes")
     ax_data.set_xlim(0, x_grid[-1])
-    y_hi = max(ys.max(), 4.0 * xs.max()) * 1.05
-    ax_data.set_ylim(min(0.0, ys.min(), -1.0 * xs.max()) * 1.05, y_hi)
-    ax_data.legend(loc="upper left", fontsize=9)
+    # Zoomed on the data, so residuals near the minimum (w = 1.6: 0.4 and 0.2) are plain to see;
+    # for far-off w the line leaves the window.
+    span = ys.max() - min(0.0, ys.min())
+    ax_data.set_ylim(min(0.0, ys.min()) - 0.15 * span, ys.max() + 0.5 * span)
+    # Lines through the origin with w in [-1, 4] sweep most of the window: the legend goes below.
+    ax_data.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=9)
 
     w_grid = np.linspace(-1.0, 4.0, 201)
     (curve,) = ax_risk.plot(w_grid, risk_of(w_grid, loss), color=COLORS[0], lw=2, label="R̂(w)")
     (tangent,) = ax_risk.plot([], [], color=COLORS[1], ls="--", lw=2, label="tangent")
     (point,) = ax_risk.plot([], [], "o", color=COLORS[1], ms=8, zorder=4)
     ax_risk.set_xlim(w_grid[0], w_grid[-1])
-    ax_risk.legend(loc="lower right", fontsize=9)
-    note = ax_risk.text(0.03, 0.04, "", transform=ax_risk.transAxes, va="bottom",
-                        family="monospace", fontsize=9)
+    ax_risk.legend(loc="upper center", fontsize=9)
+    shown = {"loss": None}
 
     def draw(w: float, loss: str) -> dict[str, float]:
-        curve_y = risk_of(w_grid, loss)
-        curve.set_ydata(curve_y)
-        ax_risk.set_ylim(-0.05 * curve_y.max(), curve_y.max() * 1.05)
+        if shown["loss"] != loss:  # new curve and limits only when the loss changes
+            curve_y = risk_of(w_grid, loss)
+            curve.set_ydata(curve_y)
+            ax_risk.set_ylim(-0.05 * curve_y.max(), curve_y.max() * 1.05)
+            shown["loss"] = loss
         r, g = float(risk_of(w, loss)), grad_of(w, loss)
-        half = 0.75
-        tangent.set_data([w - half, w + half], [r - g * half, r + g * half])
+        tangent.set_data(*tangent_inside(ax_risk, w, r, g, half=0.75))
         point.set_data([w], [r])
         model_line.set_ydata(w * x_grid)
         residuals.set_segments([[(xi, yi), (xi, w * xi)] for xi, yi in zip(xs, ys)])
-        note.set_text(f"{loss.upper()}: R̂ = {r:.4f}\ndR̂/dw = {g:.4f}")
+        predictions.set_data(xs, w * xs)
         return {"w": float(w), "risk": r, "grad": g}
 
     controls = {
         "w": slider(w, -1.0, 4.0, 0.05, "w"),
         "loss": dropdown(["mse", "mae"], loss, "loss"),
     }
-    return LiveFigure(fig, controls, draw, labels={"risk": "R̂(w)", "grad": "dR̂/dw"})
+    description = ("Figure with 2 panels. Left: the data points, the line ŷ = w·x and the "
+                   "residuals. Right: the empirical risk R̂ over w, with the point and tangent at "
+                   "the current w.")
+    return LiveFigure(fig, controls, draw, labels={"risk": "R̂(w)", "grad": "dR̂/dw"},
+                      description=description)

@@ -22,9 +22,9 @@ LEARNER = "browser-learner"
 VIEWPORT = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """Where screenshots and the server log of this run go (git-ignored)."""
+    """Where screenshots and the server logs of this run go (git-ignored); cleared once per run."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
