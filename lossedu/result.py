@@ -31,6 +31,7 @@ DIAGNOSES = (
     "shape",       # wrong shape or number of components
     "known",       # matches a mistake from the problem's own catalogue
     "reference",   # an implementation that calls a ready-made loss instead of computing it
+    "safeguard",   # right but for a tiny added constant or epsilon (a safeguard is not the derivative)
     "other",
 )
 
