@@ -127,6 +127,9 @@ def _check_power(base: sympy.Expr, expo: sympy.Expr, pos: int | None = None) -> 
 
 
 
+_EXPONENTIALS = frozenset({"exp", "softplus", "expm1", "logaddexp"})
+
+
 def _approx(node: sympy.Basic) -> float:
     """A float estimate of a constant built from numbers, +, *, powers, exp and log (inf when it
     is beyond floating point; NaN when it cannot be estimated cheaply)."""
@@ -286,7 +289,11 @@ class Builder:
             return sympy.Piecewise((1, self.expr(node.args[0], cond=True)), (0, True))
         if fname == "sigmoid" and self.display:
             return SIGMA(self.expr(node.args[0]))
-        value = build(*(self.expr(a) for a in node.args))
+        args = [self.expr(a) for a in node.args]
+        if fname in _EXPONENTIALS:
+            for a in args:
+                check_exponential(sympy.exp(a, evaluate=False), pos)
+        value = build(*args)
         check_exponential(value, pos)
         return value
 

@@ -10,9 +10,10 @@ Three checks the judge runs around its numeric comparison:
   ``Eq(yhat, y/3)`` holds at the point as written. At a kink of the reference any value between
   its one-sided limits (the subdifferential) is accepted.
 * **Numerical safeguards.** ``σ(z) - y + 1e-9`` or ``(p - y)/(p(1 - p) + 1e-12)`` agree with the
-  reference to many digits, but a safeguard is not the derivative. An answer with a tiny number
-  (at most :data:`TINY` in size) that becomes right when those numbers are set to 0 is diagnosed
-  ``"safeguard"``.
+  reference to many digits, but a safeguard is not the derivative. An answer with a number
+  within :data:`TINY` (relative) of an integer but not equal to it (``1e-9``, or ``1.00000001``
+  where SymPy folded ``1 + 1e-8``) that becomes right when each such number is replaced by its
+  integer is diagnosed ``"safeguard"``.
 * **Rounding.** An algebraically exact answer can cancel catastrophically in float64 (a
   polynomial of high degree, expanded) or overflow where the reference does not
   (``exp(z)/(1 + exp(z))`` at z = 800). Values that disagree are recomputed with :data:`DIGITS`
@@ -44,31 +45,33 @@ SAFEGUARD = ("Your answer has a tiny extra number ({c}) that the derivative does
 
 
 # ---------------------------------------------------------------------------- safeguards
-def tiny_numbers(expr: sp.Expr) -> list[sp.Float]:
-    """Floats of ``expr`` with 0 < |c| <= :data:`TINY` (candidates for a safeguard)."""
-    found = []
+def tiny_numbers(expr: sp.Expr) -> dict[sp.Number, sp.Integer]:
+    """Numbers of ``expr`` that differ from an integer ``r`` by at most :data:`TINY` times
+    max(1, |r|), but are not ``r`` (``1e-9``, ``1.00000001``), each with its ``r``."""
+    found: dict[sp.Number, sp.Integer] = {}
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.Float) and 0 < abs(float(node)) <= TINY:
-            found.append(node)
-        elif isinstance(node, sp.Rational) and not node.is_Integer and 0 < abs(node) <= TINY:
-            found.append(node)
+        if isinstance(node, sp.Float) or (isinstance(node, sp.Rational) and not node.is_Integer):
+            value = float(node)
+            r = round(value)
+            if value != r and abs(value - r) <= TINY * max(1.0, abs(r)):
+                found[node] = sp.Integer(r)
     return found
 
 
 def without_tiny(expr: sp.Expr) -> sp.Expr | None:
-    """``expr`` with every tiny number set to 0, or None when it has none (or the result is not
-    an expression, e.g. a division by zero)."""
+    """``expr`` with every tiny deviation removed (each number replaced by its integer), or None
+    when it has none (or the result is not a finite expression)."""
     tiny = tiny_numbers(expr)
     if not tiny:
         return None
-    out = expr.xreplace({c: sp.Integer(0) for c in tiny})
+    out = expr.xreplace(tiny)
     if out.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not isinstance(out, sp.Expr):
         return None
     return out
 
 
 def safeguard_message(expr: sp.Expr) -> str:
-    shown = ", ".join(sorted({f"{float(c):.3g}" for c in tiny_numbers(expr)}))
+    shown = ", ".join(sorted({f"{float(c):.12g}" for c in tiny_numbers(expr)}))
     return SAFEGUARD.format(c=shown)
 
 

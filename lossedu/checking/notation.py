@@ -57,7 +57,7 @@ _UNICODE = {
     "\u00f7": "/", "\u0177": "yhat", "y\u0302": "yhat", "\u03c3": "sigmoid", "\u03b4": "delta",
     "\u03bb": "lam", "\u03b5": "eps", "\u03f5": "eps", "\u03b1": "alpha", "\u03b2": "beta",
     "\u03c0": "pi", "\u00b2": "**2", "\u00b3": "**3", "\u2264": "<=", "\u2265": ">=",
-    "\u2260": "!=", "\u2227": "&", "\u2228": "|", "\U0001d7d9": " Indicator", "\u2211": "sum",
+    "\u2260": "!=", "\u2227": "&", "\u2228": "|", "\U0001d7d9": " Indicator", "\u2211": "sum", "\u03a3": "sum",
     "\u2081": "_1", "\u2082": "_2", "\u2083": "_3", "\u2096": "_k", "\u2c7c": "_j",
 }
 
@@ -138,8 +138,8 @@ def _arg(toks: list[Tok], i: int) -> tuple[list[Tok], int]:
     return [toks[i]], i + 1
 
 
-def _paren(inner: list[Tok], pos: int) -> list[Tok]:
-    return [Tok("(", "op", pos, " ")] + inner + [Tok(")", "op", pos)]
+def _paren(inner: list[Tok], pos: int, space: str = "") -> list[Tok]:
+    return [Tok("(", "op", pos, space)] + inner + [Tok(")", "op", pos)]
 
 
 def _latex(toks: list[Tok]) -> list[Tok]:
@@ -154,7 +154,7 @@ def _latex(toks: list[Tok]) -> list[Tok]:
                 num, i = _arg(toks, i + 1)
                 den, i = _arg(toks, i)
                 out += _paren(_paren(_latex(num), t.pos) + [Tok("/", "op", t.pos)]
-                              + _paren(_latex(den), t.pos), t.pos)
+                              + _paren(_latex(den), t.pos), t.pos, t.space)
                 continue
             if name == "sqrt":
                 if i + 1 < len(toks) and toks[i + 1].text == "[":
