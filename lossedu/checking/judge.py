@@ -28,7 +28,8 @@ import sympy as sp
 
 from lossedu.checking import functions, symbolic, values
 from lossedu.checking.budget import CheckTimeout, bounded, expired, time_limit  # noqa: F401 - re-exported
-from lossedu.checking.diagnose import diagnose, evaluate
+from lossedu.checking.compiled import evaluate
+from lossedu.checking.diagnose import diagnose
 from lossedu.checking.coerce import split_list_text
 from lossedu.checking.nearmiss import (safeguard_message, settle_rounding, singled_out_mismatch,
                                       without_tiny)
@@ -361,11 +362,28 @@ def _is_zero(d: sp.Expr, steps: tuple = (sp.cancel,)) -> bool | None:
     return None
 
 
+_PROVED: dict[tuple, bool | None] = {}   # (answer, reference, label cases) -> verdict
+MAX_PROVED = 2048
+
+
 def symbolic_equal(expr: sp.Expr, reference: sp.Expr, variant: Variant) -> bool | str | None:
     """True if SymPy proves ``expr == reference`` on the domain, ``"timeout"`` if it ran out of
-    time, None if it could not decide (non-smooth answers are left to the numeric check)."""
+    time, None if it could not decide (non-smooth answers are left to the numeric check).
+    Verdicts that finished in time are remembered, so a repeated answer is not proved again."""
     if expr.has(*_NONSMOOTH) or reference.has(*_NONSMOOTH):
         return None
+    key = (expr, reference, tuple(variant.problem.domains.get(v) for v in variant.problem.variables))
+    if key in _PROVED:
+        return _PROVED[key]
+    verdict = _prove(expr, reference, variant)
+    if verdict != "timeout":
+        if len(_PROVED) >= MAX_PROVED:
+            _PROVED.clear()
+        _PROVED[key] = verdict
+    return verdict
+
+
+def _prove(expr: sp.Expr, reference: sp.Expr, variant: Variant) -> bool | str | None:
     try:
         with time_limit(SYMBOLIC_LIMIT):
             diff = expr - reference

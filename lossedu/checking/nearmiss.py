@@ -22,11 +22,13 @@ Three checks the judge runs around its numeric comparison:
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
+from lossedu.checking.compiled import evaluate
 from lossedu.checking.sampling import draw_point, problem_rng
 from lossedu.checking.symbols import SYMBOLS
 from lossedu.spec import Variant
@@ -115,21 +117,24 @@ def settle_rounding(expr: sp.Expr, points: dict[str, np.ndarray], got: np.ndarra
 
 
 # ---------------------------------------------------------------------------- singled-out points
-def _conditions(expr: sp.Expr) -> list[sp.Expr]:
-    """Expressions whose zero set the answer singles out (f = lhs - rhs of each condition)."""
+def _conditions(expr: sp.Expr) -> list[tuple[sp.Expr, bool]]:
+    """(f, single) for each condition of the answer: f = lhs - rhs, whose zero set the answer
+    singles out; ``single`` when it is an equation (``Eq``/``Ne``: one point, not a boundary)."""
     found = []
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, (sp.Eq, sp.Ne, sp.Lt, sp.Le, sp.Gt, sp.Ge)):
-            found.append(node.lhs - node.rhs)
+        if isinstance(node, (sp.Eq, sp.Ne)):
+            found.append((node.lhs - node.rhs, True))
+        elif isinstance(node, (sp.Lt, sp.Le, sp.Gt, sp.Ge)):
+            found.append((node.lhs - node.rhs, False))
         elif isinstance(node, (sp.Heaviside, sp.sign, sp.Abs)):
-            found.append(node.args[0])
+            found.append((node.args[0], False))
         elif isinstance(node, (sp.Max, sp.Min)) and len(node.args) == 2:
-            found.append(node.args[0] - node.args[1])
-    out: list[sp.Expr] = []
-    for f in found:
+            found.append((node.args[0] - node.args[1], False))
+    out: list[tuple[sp.Expr, bool]] = []
+    for f, single in found:
         syms = sorted(f.free_symbols, key=str)
-        if syms and f not in out and f.is_polynomial(*syms):
-            out.append(f)
+        if syms and (f, single) not in out and f.is_polynomial(*syms):
+            out.append((f, single))
     return out
 
 
@@ -171,15 +176,20 @@ def _fits(dom: Any, v: sp.Expr) -> bool:
     return False
 
 
-def condition_rows(variant: Variant, expr: sp.Expr) -> list[dict[str, sp.Expr]]:
-    """Exact points on the conditions of ``expr`` (see the module docstring)."""
-    problem = variant.problem
+def condition_rows(variant: Variant, expr: sp.Expr) -> list[tuple[dict[str, sp.Expr], bool]]:
+    """Exact points on the conditions of ``expr`` (see the module docstring), each with a flag
+    saying whether it lies on an equation (where only exact arithmetic can be trusted)."""
+    return list(_condition_rows(variant.problem, expr))
+
+
+@lru_cache(maxsize=512)
+def _condition_rows(problem: Any, expr: sp.Expr) -> tuple[tuple[dict[str, sp.Expr], bool], ...]:
     conds = _conditions(expr)
     if not conds:
-        return []
+        return ()
     rng = problem_rng(problem.id, salt="conditions")
-    rows: list[dict[str, sp.Expr]] = []
-    for f in conds:
+    rows: list[tuple[dict[str, sp.Expr], bool]] = []
+    for f, single in conds:
         for var in problem.variables:
             sym = SYMBOLS[var]
             if sym not in f.free_symbols or problem.domains[var] not in _REAL_DOMAINS:
@@ -190,10 +200,10 @@ def condition_rows(variant: Variant, expr: sp.Expr) -> list[dict[str, sp.Expr]]:
                 g = f.xreplace({SYMBOLS[k]: v for k, v in exact.items() if k != var})
                 for root in _roots(g, sym):
                     if _fits(problem.domains[var], root):
-                        rows.append({**exact, var: root})
+                        rows.append(({**exact, var: root}, single))
                 if len(rows) >= MAX_ROWS:
-                    return rows
-    return rows
+                    return tuple(rows)
+    return tuple(rows)
 
 
 def _nudged(variant: Variant, row: dict[str, sp.Expr], sign: int) -> dict[str, sp.Expr]:
@@ -205,18 +215,32 @@ def _nudged(variant: Variant, row: dict[str, sp.Expr], sign: int) -> dict[str, s
 
 
 def singled_out_mismatch(variant: Variant, expr: sp.Expr, reference: sp.Expr) -> dict[str, Any] | None:
-    """A counterexample on a point the answer's own conditions single out, or None."""
-    rtol, atol = variant.problem.tolerance
+    """A counterexample on a point the answer's own conditions single out, or None.
+
+    All points are compared in floating point first; those where the two disagree, and those on
+    an equation (``Eq(yhat, y/3)`` may hold only in exact arithmetic), are compared exactly."""
+    problem = variant.problem
+    rtol, atol = problem.tolerance
+    rows = condition_rows(variant, expr)
+    if not rows:
+        return None
+    names = problem.variables
+    pts = {k: np.array([float(r[k]) for r, _ in rows]) for k in names}
+    with np.errstate(all="ignore"):
+        got, want = evaluate(expr, names, pts), evaluate(reference, names, pts)
+        close = np.isfinite(got) & (np.abs(got - want) <= atol + rtol * np.maximum(np.abs(want), 1.0))
     stop = time.monotonic() + BUDGET
-    for row in condition_rows(variant, expr):
+    for i, (row, single) in enumerate(rows):
+        if close[i] and not single:
+            continue
         if time.monotonic() > stop:
             break
-        mine, want = precise(expr, row), precise(reference, row)
-        if not np.isfinite(want):
+        mine, want_i = precise(expr, row), precise(reference, row)
+        if not np.isfinite(want_i):
             continue
-        if np.isfinite(mine) and abs(mine - want) <= atol + rtol * max(abs(want), 1.0):
+        if np.isfinite(mine) and abs(mine - want_i) <= atol + rtol * max(abs(want_i), 1.0):
             continue
-        truth = [want] + [precise(reference, _nudged(variant, row, s)) for s in (-1, 1)]
+        truth = [want_i] + [precise(reference, _nudged(variant, row, s)) for s in (-1, 1)]
         if not all(np.isfinite(truth)):
             continue
         lo, hi = min(truth), max(truth)
@@ -224,7 +248,7 @@ def singled_out_mismatch(variant: Variant, expr: sp.Expr, reference: sp.Expr) ->
         if np.isfinite(mine) and lo - slack <= mine <= hi + slack:
             continue  # on a kink: a member of the subdifferential
         point = {k: _shown(v) for k, v in row.items()}
-        expected: Any = _num(want) if hi - lo <= slack else f"any value in [{_num(lo)}, {_num(hi)}]"
+        expected: Any = _num(want_i) if hi - lo <= slack else f"any value in [{_num(lo)}, {_num(hi)}]"
         return {"point": point, "expected": expected, "got": _num(mine)}
     return None
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import math
+from functools import lru_cache
 from collections.abc import Iterable
 from typing import Any
 
@@ -153,6 +154,14 @@ _LATEX_NAMES = {"yhat": r"\hat{y}", "lam": r"\lambda", "eps": r"\varepsilon", "d
 
 def latex(expr: sympy.Basic) -> str:
     r"""LaTeX for an expression, in the course's notation (``yhat`` as :math:`\hat{y}`, ...)."""
+    try:
+        return _latex(expr)
+    except TypeError:  # unhashable
+        return _latex.__wrapped__(expr)
+
+
+@lru_cache(maxsize=512)
+def _latex(expr: sympy.Basic) -> str:
     names = {s: _LATEX_NAMES[s.name] for s in getattr(expr, "free_symbols", ())
              if getattr(s, "name", None) in _LATEX_NAMES}
     return sympy.latex(expr, symbol_names=names)
