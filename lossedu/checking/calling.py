@@ -86,13 +86,13 @@ def call_watched(fn: Any, inputs: Sequence[dict[str, np.ndarray]],
     outputs: list[Any] = []
     caught: list[list[str]] = []
     reached: set[str] = set()
-    done = threading.Event()
+    done, stop = threading.Event(), threading.Event()
     failure: list[BaseException] = []
 
     def run() -> None:
         sys.setprofile(_watcher(reached))
         try:
-            _call_each(fn, inputs, outputs, caught)
+            _call_each(fn, inputs, outputs, caught, stop)
         except BaseException as err:  # noqa: BLE001 - handed to the caller below
             failure.append(err)
         finally:
@@ -105,20 +105,30 @@ def call_watched(fn: Any, inputs: Sequence[dict[str, np.ndarray]],
         try:
             finished = done.wait(limit)
         except BaseException:
+            stop.set()
             _abandon(worker, done)
             raise
     if not finished:
+        n = min(len(outputs), len(caught))  # what came back in time (before any stop request)
+        outputs, caught = list(outputs[:n]), list(caught[:n])
+        stop.set()
         _abandon(worker, done)
-        n = len(outputs)
-        outputs = outputs[:n] + [TOO_SLOW.format(limit=limit)] * (len(inputs) - n)
-        caught = caught[:n] + [[] for _ in range(len(inputs) - n)]
+        outputs += [TOO_SLOW.format(limit=limit)] * (len(inputs) - n)
+        caught += [[] for _ in range(len(inputs) - n)]
     elif failure and isinstance(failure[0], KeyboardInterrupt):
         raise failure[0]
+    elif len(outputs) < len(inputs):  # the function raised the checker's own exception
+        what = f"{type(failure[0]).__name__ if failure else 'Error'}: the call did not finish"
+        outputs = outputs[:len(caught)] + [what] * (len(inputs) - len(caught))
+        caught = caught + [[] for _ in range(len(inputs) - len(caught))]
     return outputs, caught, sorted(reached)
 
 
-def _call_each(fn: Any, inputs: Sequence[dict[str, np.ndarray]], outputs: list, caught: list) -> None:
+def _call_each(fn: Any, inputs: Sequence[dict[str, np.ndarray]], outputs: list, caught: list,
+               stop: threading.Event) -> None:
     for kwargs in inputs:
+        if stop.is_set():
+            return
         name, args = split_call(kwargs)
         with _warnings.catch_warnings(record=True) as record, np.errstate(**WATCHED):
             _warnings.simplefilter("always")
@@ -126,12 +136,13 @@ def _call_each(fn: Any, inputs: Sequence[dict[str, np.ndarray]], outputs: list, 
                 target = pick(fn, name) if isinstance(fn, (tuple, list)) else fn
                 out: Any = target(**{k: np.array(v, copy=True) for k, v in args.items()})
                 out = as_output_array(out)
-            except KeyboardInterrupt:
-                raise
+            except (KeyboardInterrupt, CheckTimeout):
+                raise  # a stop request, or the learner interrupting their own kernel
             except BaseException as err:  # noqa: BLE001 - reported to the learner
                 out = f"{type(err).__name__}: {str(err)[:200]}"
-        warned = [f"{w.category.__name__}: {str(w.message)[:120]}" for w in record]
-        caught.append(warned)
+        if stop.is_set():
+            return
+        caught.append([f"{w.category.__name__}: {str(w.message)[:120]}" for w in record])
         outputs.append(out)
 
 
