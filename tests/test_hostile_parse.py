@@ -95,6 +95,17 @@ ACCEPTED = {
 }
 
 
+@pytest.mark.parametrize("text", ["sum_k " * 40 + "z_k", "\\sum_k (" * 30 + "z_k" + ")" * 30,
+                                  "sum_k exp(z_k) " * 200, "z1" * 1000, "y" * 1999])
+def test_sums_and_runs_of_names_cannot_blow_up(text):
+    start = time.perf_counter()
+    try:
+        parse(text, ["z1", "z2", "z3", "y1", "y2", "y3", "y"])
+    except ParseError as err:
+        assert str(err)
+    assert time.perf_counter() - start < 2.0
+
+
 @pytest.mark.parametrize("text", list(ACCEPTED))
 def test_implicit_notation_is_read_as_the_plain_product(text):
     assert parse(text, VARS) == parse(ACCEPTED[text], VARS)

@@ -51,6 +51,7 @@ FUNCTION_NAMES = frozenset({
 #: One-argument functions that LaTeX writes without brackets (``\log p``).
 UNARY = frozenset({"exp", "log", "ln", "sqrt", "sigmoid", "tanh", "abs", "sign"})
 _PREFIXES = frozenset({"np", "numpy", "math"})
+MAX_TOKENS = 4000  # tokens of an answer once its sums are written out
 
 _UNICODE = {
     "\u2212": "-", "\u2013": "-", "\u00b7": "*", "\u22c5": "*", "\u00d7": "*", "\u2217": "*",
@@ -370,6 +371,8 @@ def _expand(summand: list[Tok], index: str, variables: list[str], pos: int) -> l
         copies += copy
     if not used:
         raise NotationError(f"the summand never uses the index {index} (write z_{index})", pos)
+    if len(copies) > MAX_TOKENS:
+        raise NotationError("answer too large once its sums are written out", pos)
     return copies
 
 
@@ -389,6 +392,8 @@ def _split(name: str, variables: list[str]) -> list[str] | None:
     """``ys`` -> ``["y", "s"]`` when ``name`` is, in exactly one way, a run of two or more of
     the problem's variables; None otherwise."""
     ways: list[list[str]] = []
+    if len(name) > 40:
+        return None
 
     def walk(rest: str, parts: list[str]) -> None:
         if len(ways) > 1:
