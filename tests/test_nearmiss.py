@@ -148,3 +148,26 @@ def test_unjudgeable_input_is_invalid_with_a_reason(pid, answer, says):
 def test_a_list_without_brackets_is_read():
     text = ", ".join(f"exp(z{j})/(exp(z1) + exp(z2) + exp(z3)) - y{j}" for j in (1, 2, 3))
     assert problems.check("grad.softmax_ce", text).status == "correct"
+
+
+def test_an_internal_failure_is_invalid_without_internal_names(monkeypatch):
+    from lossedu.checking import judge
+
+    def broken(*args, **kwargs):
+        raise TypeError("unsupported operand type(s)")
+    monkeypatch.setattr(judge, "compare", broken)
+    r = problems.check("grad.bce_logit", "sigmoid(z) - y")
+    assert r.status == "invalid" and "not marked wrong" in r.message
+    assert "TypeError" not in r.message and "operand" not in r.message
+
+
+@pytest.mark.parametrize("pid", ["grad.bce_logit", "grad.softmax_ce", "grad.hinge"])
+def test_junk_is_never_undecided(pid):
+    junk = ["", "(", ")(", "[[[", "exp(exp(exp(1000)))", "1e400", "nan", "oo", "zoo", "I", "2j",
+            "y.__class__", "\\frac{", "1[", "sum_k", "$$", "\\", "e^", "np.", "lambda", 10**400,
+            float("nan"), 1j, object(), b"z", ["z1"] * 3 + ["("], {"z": 1}, sympy.Matrix([[1, 2], [3, 4]]),
+            sympy.Function("f")(z), sympy.Integral(z, z), np.array(["a"]), (x for x in ())]
+    for answer in junk:
+        r = problems.check(pid, answer)
+        assert r.status in ("invalid", "incorrect"), (pid, answer, r)
+        assert "Error" not in r.message, (answer, r.message)

@@ -134,8 +134,10 @@ def _guard(work: Callable[[], Result], pid: str) -> Callable[[], Result]:
         except (CheckTimeout, KeyboardInterrupt):
             raise
         except BaseException as err:  # noqa: BLE001 - a check never raises (GeneratorExit, SystemExit...)
-            return Result(UNDECIDED, message=f"The checker could not decide ({type(err).__name__}); "
-                          "your answer was not marked wrong.", problem_id=pid)
+            return Result(INVALID, message="This answer could not be checked in the form it was given "
+                          "(it was not marked wrong). Write it more simply, with the variables of the "
+                          "problem and the functions listed in docs/notation.md.", problem_id=pid,
+                          details={"internal": type(err).__name__})
     return run
 
 
