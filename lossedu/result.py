@@ -38,6 +38,7 @@ DIAGNOSES = (
     "indexing",      # the wrong element: numbering from 1 read as numbering from 0
     "concept",       # a wrong option of a multiple-choice question
     "reference",     # calls a ready-made library function for the quantity asked
+    "safeguard",     # right but for a tiny added constant or epsilon (a safeguard is not the derivative)
     "other",
     "known",         # legacy: old records only; never produced, never shown
 )

@@ -95,6 +95,7 @@ def _slow(*args, **kwargs):
 
 def test_symbolic_timeout_is_undecided(monkeypatch):
     monkeypatch.setattr(judge, "_is_zero", _slow)
+    monkeypatch.setattr(judge, "_PROVED", {})  # no remembered proof of this answer
     start = time.perf_counter()
     r = lossedu.check("grad.bce_logit", "exp(z)/(1 + exp(z)) - y")
     elapsed = time.perf_counter() - start
@@ -128,8 +129,41 @@ def test_a_looping_learner_function_is_stopped():
 
     start = time.perf_counter()
     r = lossedu.check("impl.bce_with_logits", forever)
-    assert r.status == "undecided"
+    assert r.status == "incorrect" and "did not return" in r.message  # its own fault, not the checker's
     assert time.perf_counter() - start < judge.HARD_LIMIT + 0.5
+
+
+@pytest.mark.parametrize("catcher", ["inner", "outer", "sleeping"])
+def test_a_function_that_swallows_the_timeout_cannot_hold_check(catcher):
+    """Whatever the learner's code catches, check returns within its budget."""
+    def inner(y, z):
+        while True:
+            try:
+                sum(range(10_000))
+            except BaseException:  # noqa: BLE001 - the point of the test
+                pass
+
+    def outer(y, z):
+        for _ in range(10**12):
+            try:
+                while True:
+                    sum(range(1_000))
+            except BaseException:  # noqa: BLE001
+                continue
+
+    def sleeping(y, z):
+        while True:
+            try:
+                time.sleep(0.01)
+            except BaseException:  # noqa: BLE001
+                pass
+
+    fn = {"inner": inner, "outer": outer, "sleeping": sleeping}[catcher]
+    lossedu.check("impl.bce_with_logits", lambda y, z: z)  # tables built before the clock
+    start = time.perf_counter()
+    r = lossedu.check("impl.bce_with_logits", fn)
+    assert time.perf_counter() - start < judge.HARD_LIMIT + 0.5
+    assert r.status == "incorrect" and "did not return" in r.message, r
 
 
 def test_alarm_is_restored_after_a_check():

@@ -72,9 +72,43 @@ def hostile_texts(sentinel: Path) -> list[str]:
         "Piecewise(" + ", ".join(["(y, z > 0)"] * 300) + ")",
         "y" * 100_000, "y + " * 25_000 + "y",
         # control characters and strange text
-        "y\x00", "\x00", "y +\x00 z", "\u200by", "ｙ", "ｅｘｅｃ(y)", "\\y", "$y$", "#", "y #",
-        "", "   ", "\t\n", "2y", "2 y", "2(y)", "y z",
+        "y\x00", "\x00", "y +\x00 z", "\u200by", "ｙ", "ｅｘｅｃ(y)", "\\y", "#", "y #",
+        "", "   ", "\t\n",
+        # the notation front end (LaTeX, implicit products, indicators, sums) opens no new door
+        "\\frac{open(1, 2)}{y}", "\\frac{__import__}{1}", "\\hat{__class__}", "y_{__class__}",
+        "\\operatorname{__import__}(y)", "\\operatorname{exec}(y)", "\\mathrm{open}(y)",
+        "np.__class__", "np.os.system(y)", "numpy.lib(y)", "math.__dict__", "np.y.__class__",
+        "\\text{__import__('os')}", "1[__import__]", "1[y]", "1[y, z]", "𝟙(open(y))", "1[y < 1",
+        "sum_k __import__", "\\sum_{k=1}^{3} __class__", "2__import__", "y(__import__)",
+        "\\mathbb{1}_{y}", "e^{__class__}", "y_(0)(1)", "\\left( y", "\\frac{y}{0}",
+        "\\sqrt{-1}", "exp(exp(exp(1000)))", "np.exp(1000)", "e^{1000}", "1e308*10",
+        "\\" * 1000, "\\frac" * 600, "{" * 60 + "y" + "}" * 60, "2" + "(y)" * 700,
+        "\\hat" * 800, "\\sum_k" * 300 + "y", "1[" * 40 + "y < 1" + "]" * 40,
+        "lambda y: y", "2 lambda: y", "y if y else 2(y)", "y lambda",
     ]
+
+
+#: Notation that used to be refused and is now read, with the value each must equal.
+ACCEPTED = {
+    "2y": "2*y", "2 y": "2*y", "2(y)": "2*y", "y z": "y*z", "$y$": "y", "y(1 - z)": "y*(1 - z)",
+    "(y - 1)(z + 1)": "(y - 1)*(z + 1)", "\\frac{y}{z}": "y/z", "2e^z": "2*exp(z)",
+}
+
+
+@pytest.mark.parametrize("text", ["sum_k " * 40 + "z_k", "\\sum_k (" * 30 + "z_k" + ")" * 30,
+                                  "sum_k exp(z_k) " * 200, "z1" * 1000, "y" * 1999])
+def test_sums_and_runs_of_names_cannot_blow_up(text):
+    start = time.perf_counter()
+    try:
+        parse(text, ["z1", "z2", "z3", "y1", "y2", "y3", "y"])
+    except ParseError as err:
+        assert str(err)
+    assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("text", list(ACCEPTED))
+def test_implicit_notation_is_read_as_the_plain_product(text):
+    assert parse(text, VARS) == parse(ACCEPTED[text], VARS)
 
 
 # --- worker process ----------------------------------------------------------------------------

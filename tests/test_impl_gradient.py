@@ -209,7 +209,7 @@ def test_protocol_per_callable_gives_the_in_process_result(pair):
     p = problems.get(PID)
     v = p.variant("ana")
     in_process = problems.check(PID, pair, student="ana")
-    inputs = p.draw_inputs(v, problem_rng(PID, salt="inputs"))   # the inputs the notebook check uses
+    inputs = functions.test_inputs(v)                             # the inputs the notebook check uses
     outputs, warned = [None] * len(inputs), [None] * len(inputs)
     for k, name in enumerate(PAIR):                               # the grader calls the named callable
         idx = [i for i, kw in enumerate(inputs) if kw[CALL_KEY] == name]
@@ -226,7 +226,7 @@ def test_protocol_per_callable_gives_the_in_process_result(pair):
 def test_protocol_with_grader_drawn_inputs_and_stub_outputs():
     p = problems.get(PID)
     v = p.variant("ben")
-    inputs = p.draw_inputs(v, np.random.default_rng(12345))       # secret inputs, drawn at grading time
+    inputs = functions.test_inputs(v, np.random.default_rng(12345))  # secret inputs, drawn at grading time
     outputs, warned = call_all(weighted_pair("ben"), inputs)
     assert functions.judge_outputs(v, inputs, outputs, warned).correct
     nothing = [functions.NOTHING] * len(inputs)

@@ -65,6 +65,18 @@ def time_limit(seconds: float) -> Iterator[None]:
                 signal.setitimer(signal.ITIMER_REAL, max(outer - time.monotonic(), 1e-4), REPEAT)
 
 
+_local = threading.local()  # the deadline of a bounded() worker thread (off the main thread)
+
+
+def remaining() -> float | None:
+    """Seconds left in the innermost :func:`time_limit` block (on the main thread) or in the
+    :func:`bounded` call running this worker thread; None outside any."""
+    if threading.current_thread() is threading.main_thread():
+        return _deadlines[-1] - time.monotonic() if _deadlines else None
+    deadline = getattr(_local, "deadline", None)
+    return None if deadline is None else deadline - time.monotonic()
+
+
 def expired() -> bool:
     """True inside a :func:`time_limit` block whose time is up (for code that must stop itself,
     e.g. between calls of a learner's function that may swallow the interruption)."""
@@ -80,8 +92,10 @@ def bounded(work: Callable[[], T], seconds: float, on_timeout: Callable[[], T]) 
         except CheckTimeout:
             return on_timeout()
     box: list[Any] = []
+    deadline = time.monotonic() + seconds
 
     def run() -> None:
+        _local.deadline = deadline
         try:
             box.append(work())
         except BaseException as err:  # noqa: BLE001 - handed back to the caller below

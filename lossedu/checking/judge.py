@@ -28,8 +28,11 @@ import sympy as sp
 
 from lossedu.checking import functions, symbolic, values
 from lossedu.checking.budget import CheckTimeout, bounded, expired, time_limit  # noqa: F401 - re-exported
-from lossedu.checking.diagnose import diagnose, evaluate
+from lossedu.checking.compiled import evaluate
+from lossedu.checking.diagnose import diagnose
 from lossedu.checking.coerce import split_list_text
+from lossedu.checking.nearmiss import (safeguard_message, settle_rounding, singled_out_mismatch,
+                                      without_tiny)
 from lossedu.checking.probes import far_mismatch
 from lossedu.spec import Variant
 from lossedu.checking.tables import dense_table, reference_exprs, reference_table
@@ -42,6 +45,10 @@ MAX_STEPS = 50         # steps of one derivation
 FAR_OUT = ("Your answer matches the correct one on the usual test points, but not at other values of "
            "the variables (far from 0, very close to a kink, or near the ends of a probability's "
            "range): it has to hold for every value.")
+
+SINGLE_POINT = ("Your answer matches the correct one almost everywhere, but not at a point it singles "
+                "out itself (a special case or a boundary in its conditions): it has to hold at every "
+                "point, and at a kink it must be a valid (sub)gradient.")
 
 _NONSMOOTH = (sp.Piecewise, sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min)
 
@@ -127,8 +134,10 @@ def _guard(work: Callable[[], Result], pid: str) -> Callable[[], Result]:
         except (CheckTimeout, KeyboardInterrupt):
             raise
         except BaseException as err:  # noqa: BLE001 - a check never raises (GeneratorExit, SystemExit...)
-            return Result(UNDECIDED, message=f"The checker could not decide ({type(err).__name__}); "
-                          "your answer was not marked wrong.", problem_id=pid)
+            return Result(INVALID, message="This answer could not be checked in the form it was given "
+                          "(it was not marked wrong). Write it more simply, with the variables of the "
+                          "problem and the functions listed in docs/notation.md.", problem_id=pid,
+                          details={"internal": type(err).__name__})
     return run
 
 
@@ -173,15 +182,20 @@ def judge_vector(variant: Variant, answer: Any) -> Result:
     """Judge a vector of expressions component by component (partial credit per component)."""
     pid, names = variant.id, variant.problem.components
     size = len(variant.reference)
-    if isinstance(answer, str) and split_list_text(answer) is not None:
-        answer = split_list_text(answer)
+    if isinstance(answer, str):
+        answer = vector_items(answer)
+        if isinstance(answer, Malformed):
+            return Result(INVALID, message=f"Could not read your list of {size} expressions "
+                          f"({', '.join(names)}): {answer.why}", problem_id=pid)
     if isinstance(answer, sp.MatrixBase):
         answer = list(answer)
     elif isinstance(answer, np.ndarray):
         answer = answer.ravel().tolist() if answer.size <= 100 else None
     if not isinstance(answer, (list, tuple)):
+        got = ("one expression, not a list; write the list as [a, b, c]" if isinstance(answer, str)
+               else type(answer).__name__)
         return Result(INVALID, message=f"Expected a list of {size} expressions "
-                      f"({', '.join(names)}), got {type(answer).__name__}.", problem_id=pid)
+                      f"({', '.join(names)}), got {got}.", problem_id=pid)
     if len(answer) != size:
         return Result(INCORRECT, message=f"Expected {size} components ({', '.join(names)}), "
                       f"got {len(answer)}.", diagnosis="shape", problem_id=pid)
@@ -213,16 +227,76 @@ def judge_vector(variant: Variant, answer: Any) -> Result:
                   {"wrong_components": [k + 1 for k in wrong]})
 
 
+class Malformed(str):
+    """Why a text list cannot be read (a ``str``, so it prints as the message)."""
+
+    @property
+    def why(self) -> str:
+        return str(self)
+
+
+def vector_items(text: str) -> list[str] | str:
+    """``"[a, b, c]"``, ``"(a, b, c)"`` or ``"a, b, c"`` -> ``["a", "b", "c"]``; one expression
+    comes back as the text; unreadable lists as :class:`Malformed` (a message)."""
+    body = text.strip()
+    depth, commas = 0, 0
+    for i, ch in enumerate(body):
+        depth += (ch in "([{") - (ch in ")]}")
+        if depth < 0:
+            return Malformed(f"a closing bracket at column {i} has no opening one")
+        commas += ch == "," and depth == (1 if body[:1] in "[(" and body[-1:] in "])" else 0)
+    if depth > 0:
+        return Malformed("a bracket is opened and never closed")
+    items = split_list_text(body)
+    if items is None and commas and body[:1] not in "[(":
+        items = split_list_text(f"[{body}]")
+    if items is None:
+        return text
+    raw = [part.strip() for part in _top_level_split(body[1:-1] if body[:1] in "[(" and body[-1:] in "])"
+                                                     else body)]
+    if raw and not raw[-1]:
+        raw = raw[:-1]  # a trailing comma, as Python allows
+    empty = [k + 1 for k, part in enumerate(raw) if not part]
+    if empty:
+        return Malformed(f"component {empty[0]} is empty (two commas in a row?)")
+    return raw
+
+
+def _top_level_split(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch in "([{") - (ch in ")]}")
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
 def _with(result: Result, **changes: Any) -> Result:
     return Result(**{**result.to_dict(), "details": result.details, **changes})
 
 
-def compare(variant: Variant, expr: sp.Expr, component: int) -> Result:
-    """Numeric comparison with component ``component`` of the reference, then symbolic proof."""
-    table = reference_table(variant)
-    sample = table.sample
-    got = evaluate(expr, variant.problem.variables, sample.points)
+def _numeric(table: Any, expr: sp.Expr, names: tuple[str, ...], component: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """(learner's values, accepted?) on a table's points; float disagreements that are only
+    rounding are settled in high precision (:func:`lossedu.checking.nearmiss.settle_rounding`)."""
+    got = evaluate(expr, names, table.sample.points)
     ok = table.accepts(component, got)
+    if not ok.all():
+        ok = settle_rounding(expr, table.sample.points, got, ok, lambda v: table.accepts(component, v))
+    return got, ok
+
+
+def compare(variant: Variant, expr: sp.Expr, component: int) -> Result:
+    """Numeric comparison with component ``component`` of the reference, then symbolic proof,
+    then the near-miss probes (far-out points, points the answer singles out, safeguards)."""
+    table = reference_table(variant)
+    sample, names = table.sample, variant.problem.variables
+    plain = without_tiny(expr)
+    if plain is not None and compare(variant, plain, component).status == CORRECT:
+        return _safeguard(table, expr, names, component)
+    got, ok = _numeric(table, expr, names, component)
     if not ok.all():
         tag, message = diagnose(variant, table, component, got, ok)
         counter = table.counterexample(component, got, ok)
@@ -233,11 +307,14 @@ def compare(variant: Variant, expr: sp.Expr, component: int) -> Result:
         return Result(CORRECT, 1.0, "Correct.", details={"confirmed": "symbolic"})
     if proved != "timeout":
         dense = dense_table(variant)
-        got = evaluate(expr, variant.problem.variables, dense.sample.points)
-        ok = dense.accepts(component, got)
+        got, ok = _numeric(dense, expr, names, component)
         if not ok.all():
             tag, message = diagnose(variant, dense, component, got, ok)
             return Result(INCORRECT, 0.0, message, tag, dense.counterexample(component, got, ok))
+    single = singled_out_mismatch(variant, expr, reference)
+    if single is not None:
+        return Result(INCORRECT, 0.0, SINGLE_POINT, "kink" if "any value" in str(single["expected"])
+                      else None, single)
     far = far_mismatch(variant, expr, reference)
     if far is not None:
         return Result(INCORRECT, 0.0, FAR_OUT, None, far)
@@ -247,6 +324,18 @@ def compare(variant: Variant, expr: sp.Expr, component: int) -> Result:
                       "marked wrong; simplifying it may help.")
     return Result(CORRECT, 1.0, "Correct.", details={"confirmed": "numeric",
                                                      "points": sample.size + dense.sample.size})
+
+
+def _safeguard(table: Any, expr: sp.Expr, names: tuple[str, ...], component: int) -> Result:
+    """"incorrect" (diagnosis ``safeguard``) with the point where the safeguard shows most."""
+    got = evaluate(expr, names, table.sample.points)
+    want = table.value[component]
+    with np.errstate(all="ignore"):
+        gap = np.where(np.isfinite(got) & np.isfinite(want), np.abs(got - want), -1.0)
+    i = int(np.argmax(gap))
+    counter = {"point": table.sample.point(i), "expected": float(f"{want[i]:.12g}"),
+               "got": float(f"{got[i]:.12g}") if np.isfinite(got[i]) else str(got[i])}
+    return Result(INCORRECT, 0.0, safeguard_message(expr), "safeguard", counter)
 
 
 # ---------------------------------------------------------------------------- symbolic proof
@@ -275,17 +364,37 @@ def _is_zero(d: sp.Expr, steps: tuple = (sp.cancel,)) -> bool | None:
     return None
 
 
+_PROVED: dict[tuple, bool | None] = {}   # (answer, reference, label cases) -> verdict
+MAX_PROVED = 2048
+
+
 def symbolic_equal(expr: sp.Expr, reference: sp.Expr, variant: Variant) -> bool | str | None:
     """True if SymPy proves ``expr == reference`` on the domain, ``"timeout"`` if it ran out of
-    time, None if it could not decide (non-smooth answers are left to the numeric check)."""
+    time, None if it could not decide (non-smooth answers are left to the numeric check).
+    Verdicts that finished in time are remembered, so a repeated answer is not proved again."""
     if expr.has(*_NONSMOOTH) or reference.has(*_NONSMOOTH):
         return None
+    key = (expr, reference, tuple(variant.problem.domains.get(v) for v in variant.problem.variables))
+    if key in _PROVED:
+        return _PROVED[key]
+    verdict = _prove(expr, reference, variant)
+    if verdict != "timeout":
+        if len(_PROVED) >= MAX_PROVED:
+            _PROVED.clear()
+        _PROVED[key] = verdict
+    return verdict
+
+
+def _prove(expr: sp.Expr, reference: sp.Expr, variant: Variant) -> bool | str | None:
     try:
         with time_limit(SYMBOLIC_LIMIT):
-            if _is_zero(expr - reference):
+            diff = expr - reference
+            if diff.has(sp.tanh):
+                diff = diff.rewrite(sp.exp)  # tanh(u) = (e^u - e^-u)/(e^u + e^-u): one kind of function
+            if _is_zero(diff):
                 return True  # equal for every value, not only on the domain
             for case in _discrete_cases(variant):
-                if _is_zero((expr - reference).xreplace(case), (sp.cancel, sp.simplify)) is not True:
+                if _is_zero(diff.xreplace(case), (sp.cancel, sp.simplify)) is not True:
                     return None
             return True
     except CheckTimeout:

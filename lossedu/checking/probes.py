@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from lossedu.checking.diagnose import evaluate
+from lossedu.checking.compiled import evaluate
 from lossedu.checking.sampling import Sample, draw_point, problem_rng
 from lossedu.spec import Problem, Variant
 from lossedu.checking.symbolic import SYMBOLS

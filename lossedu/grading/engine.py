@@ -28,6 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from lossedu import problems
+from lossedu.checking.functions import test_inputs
 from lossedu.grading import jobs, judging
 from lossedu.grading.jobs import solution_notebooks  # noqa: F401 - part of this module's interface
 from lossedu.grading.collect import MAX_NOTEBOOK_BYTES, NotebookError, Submission, code_cells, oversized
@@ -72,7 +73,7 @@ def draw_inputs(seed: int, student: str, sessions: tuple[int, ...] | None) -> di
     for problem in function_problems(sessions):
         digest = hashlib.sha256(f"{seed}|{student}|{problem.id}".encode()).digest()
         rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
-        inputs[problem.id] = problem.draw_inputs(problem.variant(student), rng)
+        inputs[problem.id] = test_inputs(problem.variant(student), rng)  # + mixed-scale batches
     return inputs
 
 
