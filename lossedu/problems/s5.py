@@ -296,8 +296,8 @@ CALIBRATION = Problem(
                "y·s ≥ 1 and its minimiser only gets the sign right; use it when a margin, not a probability, "
                "is what you need."),
         Option("b", "either", False, "Being a surrogate of the 0-1 loss says only that both get the sign "
-               "right; what the scores mean differs. The hinge scores pile up near ±1 whatever the true "
-               "probability is."),
+               "right; what the scores mean differs. Hinge's minimiser only gets the sign of 2η − 1 right, so "
+               "σ(s) of a hinge score does not estimate the probability."),
         Option("c", "hinge", False, "Scores near ±1 give σ(s) ≈ 0.27 or 0.73 whatever the true probability: "
                "that is not calibration, just a fixed value."),
         Option("d", "neither", False, "The loss decides what the model's output estimates: ask which of "
