@@ -329,10 +329,10 @@ GEOMETRIC_MARGIN = Problem(
              r"or any prediction: hinge alone cannot fix the scale of $w$, the penalty $(\lambda/2)\|w\|^2$ does.",
     mistakes=(
         Mistake(lambda p: _geo(p)["no_norm"], "The geometric margin is a distance: divide the functional "
-                "margin by the length of w."),
+                "margin by the length of w.", "quantity"),
         Mistake(lambda p: _geo(p)["squared_norm"], "Divide by the norm ‖w‖, not by its square.", "factor"),
         Mistake(lambda p: _geo(p)["with_bias"], "The bias is not part of the normal vector of the "
-                "boundary: ‖w‖ uses the weights of x only."),
+                "boundary: ‖w‖ uses the weights of x only.", "quantity"),
     ),
 )
 
@@ -384,7 +384,7 @@ MULTICLASS_INIT = Problem(
            r"cross-entropy (natural log), (2) the Crammer–Singer hinge $\max(0, 1 + \max_{j\ne y} s_j - s_y)$ "
            r"and (3) the Weston–Watkins hinge $\sum_{j\ne y}\max(0, 1 + s_j - s_y)$? Three numbers.",
     canonical={"K": 10}, sampler=lambda rng: {"K": int(rng.choice([3, 4, 5, 10, 20, 100]))}, derive=_init_loss,
-    reference=lambda params: _init_loss(params)["values"], tolerance=(1e-2, 1e-2),
+    reference=lambda params: _init_loss(params)["values"], tolerance=VALUE_TOL,
     hints=("With equal scores the softmax is uniform.",
            "Each hinge term is max(0, 1 + 0 − 0) = 1; count how many terms each hinge has.",
            "Cross-entropy: −log(1/K) with K = {{K}}."),
@@ -392,11 +392,11 @@ MULTICLASS_INIT = Problem(
              r"class: $1$. Weston–Watkins sums over the $K - 1$ wrong classes: $K - 1$. A first loss far "
              "from these values points to a bug before training starts.",
     mistakes=(
-        Mistake(lambda p: _init_loss(p)["log2"], "Losses use the natural logarithm, not log base 2.", "factor"),
+        Mistake(lambda p: _init_loss(p)["log2"], "Losses use the natural logarithm, not log base 2.", "quantity"),
         Mistake(lambda p: _init_loss(p)["ws_for_cs"], "The Crammer–Singer hinge takes the max over wrong "
-                "classes, not the sum: one term, not K − 1."),
+                "classes, not the sum: one term, not K − 1.", "aggregation"),
         Mistake(lambda p: _init_loss(p)["zero"], "With all scores equal no class beats another by the "
-                "margin Δ = 1, so every hinge term is positive."),
+                "margin Δ = 1, so every hinge term is positive.", "branch"),
     ),
 )
 

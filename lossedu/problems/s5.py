@@ -393,11 +393,11 @@ LOSS_SCALE = Problem(
              "need half the learning rate. A sum instead of a mean would need another factor 1/n.",
     mistakes=(
         Mistake(lambda p: _scale(p)["same_lr"], "The gradients differ by a factor, so the same learning rate "
-                "gives different steps: keep lr × gradient fixed."),
+                "gives different steps: keep lr × gradient fixed.", "factor"),
         Mistake(lambda p: _scale(p)["double_lr"], "A larger gradient needs a smaller learning rate for the "
                 "same step, not a larger one.", "factor"),
         Mistake(lambda p: _scale(p)["sum_torch"], "MSELoss with reduction='mean' divides by n; a sum would "
-                "not.", "factor"),
+                "not.", "aggregation"),
     ),
 )
 
