@@ -3,9 +3,13 @@
     empirical risk          R(theta) = (1/n) sum_i L(y_i, f(x_i; theta))
     linear model            f(x; w) = x . w,  so  dR/dw = (1/n) X^T L'(y, X w)   (chain rule)
     regularized objective   J(w) = R(w) + (lam/2) ||w||_2^2   or   R(w) + lam ||w||_1
+    bias left out           J(w) = R(w) + (lam/2) sum_{j not in U} w_j^2   (unpenalized=U, e.g. the
+                            index of the column of ones: the SVM objective does not shrink b)
 
-A mini-batch B of size m gives R_B(w) = (1/m) sum_{i in B} L(y_i, x_i . w); averaged over the
-batches of a partition (or over a uniformly drawn batch) its gradient is the full gradient.
+A mini-batch B of size m gives R_B(w) = (1/m) sum_{i in B} L(y_i, x_i . w). Over a uniformly drawn
+batch its gradient is, in expectation, the full gradient; the plain average over the batches of a
+partition equals the full gradient only when the batches have equal sizes (in general the full
+gradient is sum_k (m_k / n) grad R_{B_k}).
 
 >>> import numpy as np
 >>> X, y = np.array([[1.0], [2.0]]), np.array([2.0, 3.0])
@@ -77,6 +81,23 @@ def empirical_risk(loss: LossSpec, y: Any, pred: Any, sample_weight: Any = None,
     return float(np.sum(w * values) / np.sum(w))
 
 
+def _penalty_mask(unpenalized: Any, d: int, where: str) -> np.ndarray:
+    """A (d,) array of 1.0 (penalised) and 0.0 (left out) from the indices in ``unpenalized``."""
+    idx = np.asarray(() if unpenalized is None else unpenalized)
+    if idx.ndim == 0:
+        idx = idx.reshape(1)
+    if idx.ndim != 1 or (idx.size and (idx.dtype.kind not in "iu" or idx.dtype == bool)):
+        raise ValueError(f"unpenalized must be a sequence of integer column indices for {where}; "
+                         f"got {unpenalized!r}")
+    if idx.size and ((idx < -d) | (idx >= d)).any():
+        raise ValueError(f"unpenalized must hold column indices in 0..{d - 1} for {where}; "
+                         f"got {unpenalized!r}")
+    mask = np.ones(d)
+    if idx.size:
+        mask[idx] = 0.0
+    return mask
+
+
 def _linear_inputs(w: Any, X: Any, y: Any, lam: float, penalty: str, where: str):
     """Check shapes w (d,), X (n, d), y (n,), lam >= 0 and the penalty name."""
     w = v.as_float("w", w, where)
@@ -99,30 +120,37 @@ def _linear_inputs(w: Any, X: Any, y: Any, lam: float, penalty: str, where: str)
 
 
 def regularized_objective(w: Any, X: Any, y: Any, loss: LossSpec = "mse", lam: float = 0.0,
-                          penalty: str = "l2", **loss_params: Any) -> float:
+                          penalty: str = "l2", unpenalized: Any = None, **loss_params: Any) -> float:
     """J(w) = (1/n) sum_i L(y_i, x_i . w) + (lam/2) ||w||^2  (l2)  or  + lam ||w||_1  (l1).
 
     w: (d,), X: (n, d), y: (n,). ``loss_params`` go to the loss (e.g. ``delta`` for huber).
+    ``unpenalized``: column indices whose weights the penalty leaves out, e.g. ``[0]`` when column
+    0 of X is the column of ones, so the bias b is not shrunk (the SVM objective
+    mean hinge + (lam/2)||w||^2 penalises the slopes only). Default: every weight is penalised.
     """
     w, X, y, lam = _linear_inputs(w, X, y, lam, penalty, "regularized_objective")
     loss_fn, _ = _loss_pair(loss, "regularized_objective")
+    wp = w * _penalty_mask(unpenalized, w.size, "regularized_objective")
     risk = float(np.mean(loss_fn(y, X @ w, **loss_params)))
-    reg = 0.5 * lam * float(w @ w) if penalty == "l2" else lam * float(np.sum(np.abs(w)))
+    reg = 0.5 * lam * float(wp @ wp) if penalty == "l2" else lam * float(np.sum(np.abs(wp)))
     return risk + reg
 
 
 def regularized_objective_grad(w: Any, X: Any, y: Any, loss: LossSpec = "mse", lam: float = 0.0,
-                               penalty: str = "l2", **loss_params: Any) -> np.ndarray:
+                               penalty: str = "l2", unpenalized: Any = None,
+                               **loss_params: Any) -> np.ndarray:
     """dJ/dw = (1/n) X^T L'(y, X w) + lam w  (l2)  or  + lam sign(w)  (l1), shape (d,).
 
     The l1 term uses the subgradient sign(w) with 0 at w_j = 0; the loss part uses the loss's own
-    (sub)gradient convention.
+    (sub)gradient convention. Weights listed in ``unpenalized`` (column indices, e.g. ``[0]`` for
+    a bias column of ones) get no penalty term: their entry is the data gradient alone.
     """
     w, X, y, lam = _linear_inputs(w, X, y, lam, penalty, "regularized_objective_grad")
     _, grad_fn = _loss_pair(loss, "regularized_objective_grad")
+    mask = _penalty_mask(unpenalized, w.size, "regularized_objective_grad")
     data_grad = X.T @ np.asarray(grad_fn(y, X @ w, **loss_params), dtype=np.float64) / X.shape[0]
     reg_grad = lam * w if penalty == "l2" else lam * np.sign(w)
-    return data_grad + reg_grad
+    return data_grad + mask * reg_grad
 
 
 def _check_lr(lr: float, where: str) -> float:
@@ -166,10 +194,13 @@ def gradient_descent(grad_fn: Callable[[np.ndarray], Any], w0: Any, lr: float,
 
 
 def minibatch_gradient(w: Any, X: Any, y: Any, batch_idx: Any, loss: LossSpec = "mse",
-                       lam: float = 0.0, penalty: str = "l2", **loss_params: Any) -> np.ndarray:
+                       lam: float = 0.0, penalty: str = "l2", unpenalized: Any = None,
+                       **loss_params: Any) -> np.ndarray:
     """Gradient of the objective on the rows ``batch_idx`` only: (1/m) X_B^T L'(y_B, X_B w) + reg.
 
     For a uniformly drawn batch this is an unbiased estimate of ``regularized_objective_grad``.
+    Averaging it over the batches of a partition gives the full gradient only when all batches
+    have the same size (otherwise weight batch k by m_k / n).
     """
     X_arr = np.asarray(X)
     idx = np.asarray(batch_idx)
@@ -181,12 +212,12 @@ def minibatch_gradient(w: Any, X: Any, y: Any, batch_idx: Any, loss: LossSpec = 
         raise ValueError(f"batch_idx must contain row indices 0..{n - 1} for minibatch_gradient; "
                          f"got {int(idx[(idx < 0) | (idx >= n)][0])}")
     return regularized_objective_grad(w, X_arr[idx], np.asarray(y)[idx], loss=loss, lam=lam,
-                                      penalty=penalty, **loss_params)
+                                      penalty=penalty, unpenalized=unpenalized, **loss_params)
 
 
 def minibatch_sgd(X: Any, y: Any, w0: Any, loss: LossSpec = "mse", lr: float = 0.1,
                   batch_size: int | None = None, epochs: int = 1, seed: int = 0, lam: float = 0.0,
-                  penalty: str = "l2", **loss_params: Any) -> np.ndarray:
+                  penalty: str = "l2", unpenalized: Any = None, **loss_params: Any) -> np.ndarray:
     """Mini-batch stochastic gradient descent on ``regularized_objective``.
 
     Each epoch reshuffles the rows with ``np.random.default_rng(seed)`` and steps once per batch
@@ -211,7 +242,7 @@ def minibatch_sgd(X: Any, y: Any, w0: Any, loss: LossSpec = "mse", lr: float = 0
         order = rng.permutation(n)
         for start in range(0, n, m):
             g = minibatch_gradient(w, X, y, order[start:start + m], loss=loss, lam=lam,
-                                   penalty=penalty, **loss_params)
+                                   penalty=penalty, unpenalized=unpenalized, **loss_params)
             w = _step(w, g, lr, len(path), "minibatch_sgd")
             path.append(w)
     return np.array(path)

@@ -65,7 +65,7 @@ def test_solution_notebook_checks_every_question_correct(session):
     assert not missing, f"{path.name} never checks {missing}"
     wrong = {pid: s for pid, s in statuses.items() if s != "correct"}
     assert not wrong, f"{path.name}: stored checks not correct: {wrong}"
-    assert 6 <= len(expected) <= 10, f"session {session} has {len(expected)} problems; want 6-10"
+    assert 6 <= len(expected) <= 14, f"session {session} has {len(expected)} problems; want 6-14"
 
 
 @pytest.mark.parametrize("session", problems.sessions())

@@ -17,7 +17,8 @@ SESSION1 = ["grad.mse", "grad.mae", "example.linreg_risk", "grad.linreg_risk", "
             "choice.loss_vs_metric"]
 SESSION2 = ["grad.bce_prob", "grad.bce_logit", "example.bce_logit", "grad.softmax_ce", "example.softmax_ce",
             "impl.bce_with_logits", "impl.softmax_cross_entropy", "choice.nll", "impl.bce_with_logits_grad",
-            "choice.output_type"]
+            "choice.output_type", "example.ce_entropy_kl", "example.heteroscedastic_nll",
+            "choice.separable_logistic"]
 
 
 def test_exercise_sets_keep_their_order_and_size():
@@ -25,7 +26,7 @@ def test_exercise_sets_keep_their_order_and_size():
     assert [p.id for p in problems.session_problems(2)] == SESSION2
     for k, ids in ((1, SESSION1), (2, SESSION2)):
         qs = problems.session_problems(k)
-        assert 6 <= len(qs) <= 10
+        assert 6 <= len(qs) <= 14
         assert {"expression", "value", "choice"} <= {p.kind for p in qs}
     assert "function" in {p.kind for p in problems.session_problems(2)}
 

@@ -29,7 +29,7 @@ def variants(pid: str):
 
 
 # ---------------------------------------------------------------------------- set sizes and order
-@pytest.mark.parametrize("session, low, high", [(3, 7, 8), (4, 7, 9), (5, 7, 9)])
+@pytest.mark.parametrize("session, low, high", [(3, 7, 12), (4, 7, 13), (5, 7, 10)])
 def test_session_sizes(session, low, high):
     ids = [p.id for p in problems.session_problems(session)]
     assert low <= len(ids) <= high, ids

@@ -57,6 +57,50 @@ def test_regularizers_by_hand():
     np.testing.assert_array_equal(regularized_objective_grad([0.0, 3.0], X, y, lam=2.0, penalty="l1"), [0.0, 2.0])
 
 
+def test_unpenalized_bias_by_hand():
+    # column 0 is the bias column of ones; the data term is 0 at w = 0 rows, so only the penalty shows
+    w, X, y = np.array([4.0, 1.0, -2.0]), np.zeros((3, 3)), np.zeros(3)
+    assert regularized_objective(w, X, y, lam=0.5, unpenalized=[0]) == pytest.approx(0.25 * 5)
+    assert regularized_objective(w, X, y, lam=0.5) == pytest.approx(0.25 * 21)
+    np.testing.assert_allclose(regularized_objective_grad(w, X, y, lam=0.5, unpenalized=[0]), [0.0, 0.5, -1.0])
+    np.testing.assert_allclose(regularized_objective_grad(w, X, y, lam=0.5, penalty="l1", unpenalized=[0]),
+                               [0.0, 0.5, -0.5])
+    assert regularized_objective(w, X, y, lam=0.5, penalty="l1", unpenalized=(0, 2)) == pytest.approx(0.5)
+    # an empty list or None penalises everything, as before
+    assert regularized_objective(w, X, y, lam=0.5, unpenalized=[]) == regularized_objective(w, X, y, lam=0.5)
+
+
+def test_svm_bias_is_not_shrunk():
+    """With a huge lam the unpenalised bias still fits the class balance; a penalised one goes to 0."""
+    X = np.column_stack([np.ones(4), [0.5, 1.0, 1.5, 2.0]])
+    y = np.array([1.0, 1.0, 1.0, -1.0])
+    grad = lambda v, **kw: regularized_objective_grad(v, X, y, loss="hinge", lam=100.0, **kw)
+    free = gradient_descent(lambda v: grad(v, unpenalized=[0]), [0.0, 0.0], lr=0.002, steps=3000)[-1]
+    tied = gradient_descent(grad, [0.0, 0.0], lr=0.002, steps=3000)[-1]
+    assert free[0] > 0.4 and abs(tied[0]) < 0.02
+
+
+@pytest.mark.parametrize("bad, message", [
+    (["0"], "unpenalized must be a sequence of integer column indices"),
+    ([0.5], "unpenalized must be a sequence of integer column indices"),
+    ([[0]], "unpenalized must be a sequence of integer column indices"),
+    ([2], r"unpenalized must hold column indices in 0\.\.1"),
+])
+def test_unpenalized_bad_input(bad, message):
+    with pytest.raises(ValueError, match=message):
+        regularized_objective_grad([1.0, 1.0], np.ones((2, 2)), [0.0, 1.0], lam=1.0, unpenalized=bad)
+
+
+def test_minibatch_partition_average_needs_equal_sizes():
+    rng = np.random.default_rng(3)
+    X, y, w = rng.normal(size=(5, 2)), rng.normal(size=5), np.array([0.3, -0.7])
+    full = regularized_objective_grad(w, X, y)
+    sizes = [np.arange(0, 4), np.arange(4, 5)]  # 4 + 1 rows
+    grads = [minibatch_gradient(w, X, y, b) for b in sizes]
+    assert not np.allclose(np.mean(grads, axis=0), full)
+    np.testing.assert_allclose(sum(len(b) / 5 * g for b, g in zip(sizes, grads)), full)
+
+
 def test_hinge_linear_model_and_custom_pair():
     X = np.array([[2.0], [0.2], [0.3]])
     y = np.array([1.0, 1.0, -1.0])
@@ -80,9 +124,9 @@ def linear_problems(draw):
 
 
 @given(linear_problems(), st.sampled_from(SCORE_LOSSES), st.sampled_from(["l2", "l1"]),
-       st.floats(0, 2))
+       st.floats(0, 2), st.booleans())
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_objective_gradient_matches_central_differences(problem, loss, penalty, lam):
+def test_objective_gradient_matches_central_differences(problem, loss, penalty, lam, free_first):
     X, w, signs, targets = problem
     if loss in ("hinge", "zero_one"):
         y = signs
@@ -101,9 +145,11 @@ def test_objective_gradient_matches_central_differences(problem, loss, penalty, 
         assume(np.all(np.abs(w) > 1e-4))
 
     def f(v):
-        return regularized_objective(v, X, y, loss=loss, lam=lam, penalty=penalty, **params)
+        return regularized_objective(v, X, y, loss=loss, lam=lam, penalty=penalty, unpenalized=free, **params)
 
-    analytic = regularized_objective_grad(w, X, y, loss=loss, lam=lam, penalty=penalty, **params)
+    free = [0] if free_first else None  # leave the first weight (a bias) out of the penalty
+    analytic = regularized_objective_grad(w, X, y, loss=loss, lam=lam, penalty=penalty,
+                                          unpenalized=free, **params)
     np.testing.assert_allclose(analytic, central_diff(f, w), rtol=1e-5, atol=1e-6)
 
 

@@ -8,6 +8,7 @@ from lossedu import losses
 from lossedu.checking.functions import CALL_KEY, FD_STEP
 import sympy as sp
 
+from lossedu.problems import s2_more
 from lossedu.problems.variation import SMOOTHED, TEMPERATURE, _smoothed, _temperature_sampler, _temperature_text, _tempered
 from lossedu.spec import VALUE_TOL, Mistake, Option, Problem, coefficient_tex
 
@@ -428,3 +429,8 @@ PROBLEMS = [BCE_PROB, BCE_LOGIT, BCE_EXAMPLE, SOFTMAX_CE, SOFTMAX_EXAMPLE, IMPL_
 EXERCISES = ["grad.bce_prob", "grad.bce_logit", "example.bce_logit", "grad.softmax_ce",
              "example.softmax_ce", "impl.bce_with_logits", "impl.softmax_cross_entropy", "choice.nll",
              "impl.bce_with_logits_grad", "choice.output_type"]
+
+
+# ---------------------------------------------------------------------------- later additions (s2_more)
+PROBLEMS += s2_more.PROBLEMS
+EXERCISES += s2_more.EXERCISES

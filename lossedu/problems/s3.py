@@ -290,3 +290,143 @@ METRIC_GAP = Problem(
 PROBLEMS = [ZERO_ONE_RISK, HINGE, HINGE_EXAMPLE, HINGE_PRACTICE, SUPPORT, HINGE_KINK, SURROGATE, METRIC_GAP]
 EXERCISES = ["example.zero_one_risk", "grad.hinge", "example.hinge", "practice.hinge", "choice.support_vectors",
              "choice.hinge_kink", "choice.surrogate", "choice.metric_gap"]
+
+
+# ============================================================================ geometric margin, SVM, multiclass, kinks
+def _geo(params: dict) -> dict:
+    """Functional margin y(w·x + b), geometric margin m/‖w‖ and hinge loss of one point."""
+    w, x = np.array(params["w"], dtype=float), np.array(params["x"], dtype=float)
+    m = params["y"] * (w @ x + params["b"])
+    norm = np.linalg.norm(w)
+    return {"m": m, "norm": norm, "geo": m / norm, "hinge": max(0.0, 1 - m),
+            "values": np.array([m, m / norm, max(0.0, 1 - m)]),
+            "no_norm": np.array([m, m, max(0.0, 1 - m)]),
+            "squared_norm": np.array([m, m / norm**2, max(0.0, 1 - m)]),
+            "with_bias": np.array([m, m / np.sqrt(norm**2 + params["b"] ** 2), max(0.0, 1 - m)]),
+            "w1": w[0], "w2": w[1], "x1": x[0], "x2": x[1]}
+
+
+def _geo_sampler(rng: np.random.Generator) -> dict:
+    w = [float(v) for v in rng.choice([3.0, -4.0, 1.0, 2.0, -2.0], size=2, replace=False)]
+    x = [float(v) for v in rng.choice([0.5, -0.5, 1.0, 0.25, -1.0], size=2, replace=False)]
+    return {"w": w, "b": float(rng.choice([0.5, -1.0, 1.5])), "x": x, "y": int(rng.choice([-1, 1]))}
+
+
+GEOMETRIC_MARGIN = Problem(
+    id="example.geometric_margin", session=3, kind="value", title="Functional and geometric margin",
+    concepts=("margin", "hinge"),
+    prompt=r"A linear classifier $f(x) = w\cdot x + b$ has $w = ({{w1}}, {{w2}})$ and $b = {{b}}$. For the "
+           r"example $x = ({{x1}}, {{x2}})$ with label $y = {{y}}$, compute the functional margin "
+           r"$m = y f(x)$, the geometric margin $m/\|w\|$ (the signed distance to the boundary) and the "
+           r"hinge loss $\max(0, 1 - m)$. Three numbers, in that order.",
+    canonical={"w": [3.0, -4.0], "b": 0.5, "x": [0.5, -0.25], "y": 1}, sampler=_geo_sampler, derive=_geo,
+    reference=lambda params: _geo(params)["values"], tolerance=VALUE_TOL,
+    hints=("‖w‖ is the Euclidean norm of the weights only.",
+           "Scaling w and b by c multiplies m by c but leaves m/‖w‖ unchanged.",
+           "Here m = {{m:.4f}} and ‖w‖ = {{norm:.4f}}."),
+    solution=r"$m$ = {{m:.4f}}, $\|w\|$ = {{norm:.4f}}, geometric margin = {{geo:.4f}}, hinge = {{hinge:.4f}}. "
+             r"Doubling $(w, b)$ would double $m$ (and change the hinge loss) but not the geometric margin "
+             r"or any prediction: hinge alone cannot fix the scale of $w$, the penalty $(\lambda/2)\|w\|^2$ does.",
+    mistakes=(
+        Mistake(lambda p: _geo(p)["no_norm"], "The geometric margin is a distance: divide the functional "
+                "margin by the length of w.", "quantity"),
+        Mistake(lambda p: _geo(p)["squared_norm"], "Divide by the norm ‖w‖, not by its square.", "factor"),
+        Mistake(lambda p: _geo(p)["with_bias"], "The bias is not part of the normal vector of the "
+                "boundary: ‖w‖ uses the weights of x only.", "quantity"),
+    ),
+)
+
+SVM_SUPPORT = Problem(
+    id="choice.svm_support_vectors", session=3, kind="choice", title="Support vectors at the SVM optimum",
+    concepts=("hinge", "margin", "regularization", "subgradients"),
+    prompt=r"At the optimum of the SVM objective $\frac1n\sum_i \max(0, 1 - y_i(w\cdot x_i + b)) + "
+           r"\frac{\lambda}{2}\|w\|^2$ five training points have margins $m_i = y_i(w\cdot x_i + b)$ of "
+           "−0.3, 0.6, 1.0, 1.0 and 2.4. Which are the support vectors?\n\n"
+           "- **a**: the points with m = −0.3 and 0.6 only\n"
+           "- **b**: the four points with m ≤ 1\n"
+           "- **c**: only the two points with m = 1.0\n"
+           "- **d**: all five",
+    options=(
+        Option("a", "m < 1 only", False, "Points exactly on the margin have an active constraint m ≥ 1 and "
+               "hold the boundary in place; a library's subgradient may return 0 for them, but that is a "
+               "convention at the kink, not a statement that they do not matter."),
+        Option("b", "m ≤ 1", True, "Every point with m ≤ 1 has an active constraint: those inside the margin "
+               "or misclassified, and those exactly at m = 1, which fix the boundary."),
+        Option("c", "on the margin only", False, "That is the hard-margin picture; with slack, points "
+               "inside the margin or on the wrong side also determine the solution."),
+        Option("d", "all", False, "A point with m = 2.4 is beyond the margin: removing it would not change "
+               "the optimum."),
+    ),
+    mistakes=(Mistake("a", "Points exactly on the margin have an active constraint m ≥ 1 and hold the "
+                      "boundary in place; a library's subgradient may return 0 for them, but that is a "
+                      "convention at the kink, not a statement that they do not matter.", "kink"),),
+    hints=("Which constraints $m_i \\ge 1$ (with slack) are active at the optimum?",
+           "Is a point with $m = 1$ exactly inside, outside or on the margin?"),
+    solution="**b**. Support vectors are the points whose constraint is active: m ≤ 1, including m = 1. "
+             "Removing any of them can move the optimum; removing the point with m = 2.4 cannot. "
+             "`hinge_grad` returns 0 at m = 1 (a valid subgradient), so such points show no pull in a "
+             "single gradient, although they are support vectors.",
+)
+
+
+def _init_loss(params: dict) -> dict:
+    k = params["K"]
+    return {"values": np.array([np.log(k), 1.0, k - 1.0]), "log2": np.array([np.log2(k), 1.0, k - 1.0]),
+            "ws_for_cs": np.array([np.log(k), k - 1.0, k - 1.0]), "zero": np.array([np.log(k), 0.0, 0.0]),
+            "logK": np.log(k)}
+
+
+MULTICLASS_INIT = Problem(
+    id="example.multiclass_init_loss", session=3, kind="value", title="Sanity check at initialisation",
+    concepts=("hinge", "surrogate", "nll"),
+    prompt=r"A {{K}}-class linear classifier is initialised with very small random weights, so every score "
+           r"$s_j \approx 0$. What average training loss do you expect before any update for (1) softmax "
+           r"cross-entropy (natural log), (2) the Crammer–Singer hinge $\max(0, 1 + \max_{j\ne y} s_j - s_y)$ "
+           r"and (3) the Weston–Watkins hinge $\sum_{j\ne y}\max(0, 1 + s_j - s_y)$? Three numbers.",
+    canonical={"K": 10}, sampler=lambda rng: {"K": int(rng.choice([3, 4, 5, 10, 20, 100]))}, derive=_init_loss,
+    reference=lambda params: _init_loss(params)["values"], tolerance=VALUE_TOL,
+    hints=("With equal scores the softmax is uniform.",
+           "Each hinge term is max(0, 1 + 0 − 0) = 1; count how many terms each hinge has.",
+           "Cross-entropy: −log(1/K) with K = {{K}}."),
+    solution=r"Uniform softmax: $-\log(1/K) = \log K$ = {{logK:.4f}}. Crammer–Singer takes the worst wrong "
+             r"class: $1$. Weston–Watkins sums over the $K - 1$ wrong classes: $K - 1$. A first loss far "
+             "from these values points to a bug before training starts.",
+    mistakes=(
+        Mistake(lambda p: _init_loss(p)["log2"], "Losses use the natural logarithm, not log base 2.", "quantity"),
+        Mistake(lambda p: _init_loss(p)["ws_for_cs"], "The Crammer–Singer hinge takes the max over wrong "
+                "classes, not the sum: one term, not K − 1.", "aggregation"),
+        Mistake(lambda p: _init_loss(p)["zero"], "With all scores equal no class beats another by the "
+                "margin Δ = 1, so every hinge term is positive.", "branch"),
+    ),
+)
+
+FIXED_STEP = Problem(
+    id="choice.fixed_step_subgradient", session=3, kind="choice", title="Fixed steps at a kink",
+    concepts=("subgradients", "differentiability", "mae"),
+    prompt="Subgradient descent with a fixed step η minimises the mean absolute deviation "
+           "R(c) = (1/n) Σ|c − xᵢ| of five numbers. After many steps c oscillates in an interval of width "
+           "0.14 around the median. What happens with the step η/10?\n\n"
+           "- **a**: c converges exactly to the median, since the kink has measure zero\n"
+           "- **b**: c still oscillates, in an interval about ten times narrower\n"
+           "- **c**: the oscillation is as wide as before, since the subgradient does not depend on η\n"
+           "- **d**: c diverges",
+    options=(
+        Option("a", "converges", False, "The minimiser is at the kink itself (the median is a data point), "
+               "and the subgradient there stays of size ≥ 1/n: a fixed step keeps overshooting."),
+        Option("b", "ten times narrower", True, "Each step moves c by η times a subgradient of size at "
+               "least 1/n, so the oscillation scales with η; only a decreasing step converges."),
+        Option("c", "as wide", False, "The width of the oscillation is set by the size of one step, "
+               "which is η times the subgradient."),
+        Option("d", "diverges", False, "R is convex and its subgradients are bounded by 1: a smaller step "
+               "cannot make the iterates run away."),
+    ),
+    hints=("How far does one step move c near the median?",
+           "Near the median the subgradient is ±1/n: it does not fade to 0."),
+    solution="**b**. Near the median the subgradient is ±1/n, so a fixed step moves c by ±η/n and c "
+             "oscillates with an amplitude proportional to η. Minimisers of piecewise-linear objectives "
+             "sit at kinks; decreasing steps (η_k → 0, Σ η_k = ∞) converge.",
+)
+
+PROBLEMS += [GEOMETRIC_MARGIN, SVM_SUPPORT, MULTICLASS_INIT, FIXED_STEP]
+EXERCISES += ["example.geometric_margin", "choice.svm_support_vectors", "example.multiclass_init_loss",
+              "choice.fixed_step_subgradient"]

@@ -7,6 +7,7 @@ import sympy as sp
 from lossedu import derivations as D
 from lossedu.problems.s1 import ABOVE, BELOW, TIE
 from lossedu.problems.s2 import SIGMA_PRIME
+from lossedu.problems import s4_more
 from lossedu.problems.variation import TEMPERATURE, WEIGHTED, _tempered
 from lossedu.spec import VALUE_TOL, Kink, Mistake, Option, Problem, Region
 
@@ -386,3 +387,8 @@ PROBLEMS = [HUBER, ASYMMETRIC, WEIGHTED_BCE, CLASS_WEIGHT, LABEL_SMOOTHING, L2_O
 EXERCISES = ["grad.weighted_bce_logit", "example.class_weight", "grad.asymmetric_abs", "grad.label_smoothing_ce",
              "grad.huber", "choice.robustness", "example.multitask_grad", "grad.l2_objective",
              "example.l1_soft_threshold"]
+
+
+# ---------------------------------------------------------------------------- later additions (s4_more)
+PROBLEMS += s4_more.PROBLEMS
+EXERCISES += s4_more.EXERCISES

@@ -335,8 +335,8 @@ CALIBRATION = Problem(
                "y·s ≥ 1 and its minimiser only gets the sign right; use it when a margin, not a probability, "
                "is what you need."),
         Option("b", "either", False, "Being a surrogate of the 0-1 loss says only that both get the sign "
-               "right; what the scores mean differs. The hinge scores pile up near ±1 whatever the true "
-               "probability is."),
+               "right; what the scores mean differs. Hinge's minimiser only gets the sign of 2η − 1 right, so "
+               "σ(s) of a hinge score does not estimate the probability."),
         Option("c", "hinge", False, "Scores near ±1 give σ(s) ≈ 0.27 or 0.73 whatever the true probability: "
                "that is not calibration, just a fixed value."),
         Option("d", "neither", False, "The loss decides what the model's output estimates: ask which of "
@@ -354,3 +354,83 @@ PROBLEMS = [MINI, FULL, SGD, BATCH_CHOICE, PARTITION, CONFIDENT, PREFERENCE, CAL
 EXERCISES = ["example.fullbatch_grad", "example.minibatch_grad", "example.sgd_step", "example.partition_average",
              "choice.minibatch", "example.confident_mistake", "grad.pairwise_preference",
              "choice.calibration_vs_margin"]
+
+
+# ============================================================================ loss scale and the learning rate; early stopping
+def _scale(params: dict) -> dict:
+    """dJ/dw for the course's (1/n) Σ ½(wx − y)², PyTorch's MSELoss mean (wx − y)², and the lr that matches."""
+    x, y, w, lr = np.array(params["x"], dtype=float), np.array(params["y"], dtype=float), params["w"], params["lr"]
+    course = np.mean((w * x - y) * x)
+    return {"course": course, "torch": 2 * course, "lr_torch": lr / 2,
+            "values": np.array([course, 2 * course, lr / 2]),
+            "same_lr": np.array([course, 2 * course, lr]),
+            "double_lr": np.array([course, 2 * course, 2 * lr]),
+            "sum_torch": np.array([course, 2 * len(x) * course, lr / 2]),
+            "x1": x[0], "x2": x[1], "x3": x[2], "y1": y[0], "y2": y[1], "y3": y[2]}
+
+
+def _scale_sampler(rng: np.random.Generator) -> dict:
+    return {"x": [float(v) for v in rng.choice([1.0, 2.0, -1.0, 3.0, 0.5], size=3, replace=False)],
+            "y": [float(v) for v in rng.choice([2.0, 1.0, 3.0, -2.0, 4.0], size=3, replace=False)],
+            "w": float(rng.choice([0.5, 1.5, -1.0])), "lr": float(rng.choice([0.1, 0.2, 0.3]))}
+
+
+LOSS_SCALE = Problem(
+    id="example.loss_scale_lr", session=5, kind="value", title="Same loss, different scale",
+    concepts=("mse", "batch-vs-per-sample", "erm"),
+    prompt=r"A model $\hat y = w x$ with $w = {{w}}$ on three examples $x = ({{x1}}, {{x2}}, {{x3}})$, "
+           r"$y = ({{y1}}, {{y2}}, {{y3}})$. Compute (1) $dJ/dw$ for the course's loss "
+           r"$J = \frac1n\sum_i \tfrac12(\hat y_i - y_i)^2$, (2) $dJ/dw$ for PyTorch's `MSELoss` "
+           r"$J = \frac1n\sum_i(\hat y_i - y_i)^2$, and (3) the learning rate that makes `MSELoss` take the same "
+           r"steps as the course's loss with learning rate {{lr}}. Three numbers.",
+    canonical={"x": [1.0, 2.0, 3.0], "y": [2.0, 1.0, 4.0], "w": 0.5, "lr": 0.2}, sampler=_scale_sampler,
+    derive=_scale, reference=lambda params: _scale(params)["values"], tolerance=VALUE_TOL,
+    hints=("Chain rule: $d/dw\\,(wx - y)^2 = 2(wx - y)x$.",
+           "The two losses differ by a constant factor; so do their gradients.",
+           "The step is lr × gradient: keep the product fixed."),
+    solution=r"(1) $\frac1n\sum_i(wx_i - y_i)x_i$ = {{course:.4f}}. (2) twice that, {{torch:.4f}}. (3) "
+             r"{{lr}}/2 = {{lr_torch:.4f}}: the factor 2 of `MSELoss` doubles every gradient, so the same steps "
+             "need half the learning rate. A sum instead of a mean would need another factor 1/n.",
+    mistakes=(
+        Mistake(lambda p: _scale(p)["same_lr"], "The gradients differ by a factor, so the same learning rate "
+                "gives different steps: keep lr × gradient fixed.", "factor"),
+        Mistake(lambda p: _scale(p)["double_lr"], "A larger gradient needs a smaller learning rate for the "
+                "same step, not a larger one.", "factor"),
+        Mistake(lambda p: _scale(p)["sum_torch"], "MSELoss with reduction='mean' divides by n; a sum would "
+                "not.", "aggregation"),
+    ),
+)
+
+EARLY_STOP = Problem(
+    id="choice.early_stopping", session=5, kind="choice", title="When to stop",
+    concepts=("regularization", "erm", "metric-gap"),
+    prompt="Logistic regression without a penalty on 30 training points in 20 dimensions. Measured every "
+           "few steps:\n\n| step | 8 | 30 | 100 | 300 | 1000 |\n|---|---|---|---|---|---|\n"
+           "| training CE | 0.397 | 0.295 | 0.210 | 0.123 | 0.047 |\n"
+           "| validation CE | 0.630 | 0.682 | 0.865 | 1.318 | 2.200 |\n"
+           "| ‖w‖ | 1.05 | 2.01 | 3.55 | 6.33 | 11.19 |\n\n"
+           "Which reading is right?\n\n"
+           "- **a**: keep training: the training loss is still falling, so the model is still improving\n"
+           "- **b**: stop near step 8 (early stopping), or add an L2 penalty: the training data are "
+           "separable, ‖w‖ grows without bound and the model fits noise\n"
+           "- **c**: the learning rate is too large: the validation loss diverges\n"
+           "- **d**: the validation set must come from another distribution",
+    options=(
+        Option("a", "keep training", False, "What we want is performance on new data: the validation loss "
+               "has been rising since step 8."),
+        Option("b", "early stopping or L2", True, "The validation curve has its minimum early; afterwards "
+               "the growing ‖w‖ only makes training predictions more confident. Early stopping keeps the "
+               "best-validation weights; an L2 penalty gives a finite optimum."),
+        Option("c", "learning rate", False, "The training loss falls steadily, so the optimiser is fine; the "
+               "model, not the step, is the problem."),
+        Option("d", "other distribution", False, "Nothing says so: a rising validation loss with a falling "
+               "training loss is the usual sign of overfitting."),
+    ),
+    hints=("Which curve measures what you care about?", "What does a growing ‖w‖ mean for the logits on the training points?"),
+    solution="**b**. Training loss falls for ever on separable data while ‖w‖ → ∞; the validation loss turns "
+             "up after step 8. Keep the weights with the lowest validation loss (early stopping) or add "
+             "(λ/2)‖w‖², which keeps ‖w‖ bounded.",
+)
+
+PROBLEMS += [LOSS_SCALE, EARLY_STOP]
+EXERCISES += ["example.loss_scale_lr", "choice.early_stopping"]
