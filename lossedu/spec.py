@@ -111,6 +111,11 @@ class Problem:
     options : the options of a choice problem.
     inputs : ``(params, rng) -> list of keyword-argument dicts`` for a function problem.
     signature : how the learner's function is called, e.g. ``"f(y, z) -> array (n,)"``.
+    scenario : a key shared by problems that work on one scenario (the same numbers and data for
+        a learner): the variant seed is drawn from it instead of the problem id. Empty: the id.
+    outputs_judge : ``(variant, inputs, outputs, warnings) -> Result`` for a function problem
+        judged by its own rule instead of by comparison with ``reference`` (a loss the learner
+        designs, a classifier scored on hidden inputs); None: compare with ``reference``.
     """
 
     id: str
@@ -138,6 +143,8 @@ class Problem:
     options: tuple[Option, ...] = ()
     inputs: Callable[[Params, np.random.Generator], list[dict[str, np.ndarray]]] | None = None
     signature: str = ""
+    scenario: str = ""
+    outputs_judge: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -159,10 +166,11 @@ class Problem:
     def variant(self, student: str | None = None, attempt: int = 0) -> "Variant":
         """The variant of this problem for ``student`` (canonical when ``student`` is None).
 
-        The seed is the SHA-256 of ``f"{student}|{problem_id}|{attempt}"``, so the same learner
-        sees the same numbers on every machine, and a retry (``attempt + 1``) sees new ones.
+        The seed is the SHA-256 of ``f"{student}|{problem_id}|{attempt}"`` (``scenario`` in place of
+        the id when set), so the same learner sees the same numbers on every machine, and a retry
+        (``attempt + 1``) sees new ones.
         """
-        seed = variant_seed(student, self.id, attempt)
+        seed = variant_seed(student, self.scenario or self.id, attempt)
         if student is None or self.sampler is None:
             params = dict(self.canonical)
         else:

@@ -1,0 +1,267 @@
+"""Session 6 — capstone: design, derive, train and defend a loss.
+
+The design task is three problems on one scenario (``scenario="cap.design"``: a learner sees the
+same numbers and training set in all three): the cost threshold (a value), the designed loss
+and its gradient (a pair of functions), and the trained classifier (a function scored on a
+hidden test set). See :mod:`lossedu.checking.design` for how the last two are judged and
+:mod:`lossedu.checking.scenario` for the data generator and its exact posterior.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from lossedu.checking import design, scenario
+from lossedu.checking.symbolic import parse
+from lossedu.spec import Mistake, Option, Problem
+
+TITLE = "Capstone: design, derive, train and defend a loss"
+VALUE_TOL = (1e-3, 1e-3)
+SCENARIO = "cap.design"
+#: The canonical scenario (no learner id): a fixed draw, so worked examples stay true.
+CANONICAL = scenario.sample(np.random.default_rng(2024))
+
+
+# ---------------------------------------------------------------------------- the Bayes log-odds
+def _logodds_numbers(p: dict) -> dict:
+    s2 = p["s"] ** 2
+    return {"slope": (p["m1"] - p["m0"]) / s2, "const": (p["m0"] ** 2 - p["m1"] ** 2) / (2 * s2),
+            "prior": float(np.log(p["pi"] / (1 - p["pi"])))}
+
+
+def _logodds_expr(p: dict, prior: bool = True, const_sign: float = 1.0):
+    n = _logodds_numbers(p)
+    return parse(f"{n['slope']!r}*x + {const_sign * n['const']!r}" + (f" + {n['prior']!r}" if prior else ""), ("x",))
+
+
+def _logodds_sampler(rng: np.random.Generator) -> dict:
+    m0 = float(rng.choice([0.0, 1.0]))  # m0^2 != m1^2, so the constant term is never 0
+    return {"m0": m0, "m1": m0 + float(rng.choice([1.0, 2.0, 3.0])), "s": float(rng.choice([1.0, 2.0])),
+            "pi": float(rng.choice([0.1, 0.2, 0.25, 0.4]))}
+
+
+BAYES_LOGODDS = Problem(
+    id="cap.bayes_logodds", session=6, kind="expression", title="Why the posterior is exactly logistic",
+    concepts=("nll", "expected-risk"),
+    prompt=r"One feature $x$; class 1 has prior $\pi = {{pi}}$ and $x \mid y{=}1 \sim \mathcal N({{m1}}, "
+           r"{{s}}^2)$, class 0 has $x \mid y{=}0 \sim \mathcal N({{m0}}, {{s}}^2)$ (the same variance). "
+           r"Enter the log-odds $\log \dfrac{P(y=1\mid x)}{P(y=0\mid x)}$ as an expression in `x`.",
+    variables=("x",), domains={"x": "real"},
+    reference=_logodds_expr, canonical={"m0": 0.0, "m1": 2.0, "s": 1.0, "pi": 0.25}, sampler=_logodds_sampler,
+    derive=_logodds_numbers,
+    hints=("Bayes: the log-odds is $\\log\\frac{\\pi\\, p(x\\mid 1)}{(1-\\pi)\\, p(x\\mid 0)}$; the "
+           "normalising constants of the two densities are equal and cancel.",
+           "Subtract the two exponents $-\\frac{(x-\\mu)^2}{2s^2}$: the $x^2$ terms cancel, so what is left "
+           "is linear in $x$.",
+           "Do not forget the prior term $\\log\\frac{\\pi}{1-\\pi}$."),
+    solution=r"$\log\frac{\pi}{1-\pi} - \frac{(x-\mu_1)^2 - (x-\mu_0)^2}{2s^2} = \frac{\mu_1-\mu_0}{s^2}x + "
+             r"\frac{\mu_0^2-\mu_1^2}{2s^2} + \log\frac{\pi}{1-\pi} = {{slope:g}}\,x + ({{const:g}}) + "
+             r"({{prior:.4f}})$. Linear in $x$, so $P(y=1\mid x) = \sigma(\text{linear})$: with a shared "
+             "variance (covariance, in several dimensions) the posterior is *exactly* logistic, and "
+             "logistic regression is the right model.",
+    mistakes=(
+        Mistake(lambda p: _logodds_expr(p, prior=False), "Close: the class prior is missing. Bayes' rule "
+                "multiplies each density by its prior, which adds log(π/(1 − π)) to the log-odds."),
+        Mistake(lambda p: _logodds_expr(p, const_sign=-1.0), "The constant term has the wrong sign: expand "
+                "(x − μ₁)² − (x − μ₀)² carefully."),
+    ),
+)
+
+# ---------------------------------------------------------------------------- the design scenario
+_SCENARIO_TEXT = (
+    r"**Your scenario.** Two features; the recorded label is positive for about "
+    r"{{pos_share:.0%}} of the {{n_train}} training examples `X` (shape ({{n_train}}, 2)) and `y` (0/1) in "
+    r"`params`, and **{{rho_pct:.0f}} % of all labels were flipped at random** (noise). Deciding 1 for "
+    r"a recorded 0 costs $c_{FP} = {{c_fp:g}}$; deciding 0 for a recorded 1 costs $c_{FN} = {{c_fn:g}}$. "
+    r"Costs are charged on the labels as recorded, so the probability that matters is "
+    r"$\eta(x) = P(y{=}1 \mid x)$ of the recorded labels.")
+
+
+def _scenario_numbers(p: dict) -> dict:
+    p_star = scenario.cost_threshold(p)
+    return {"p_star": p_star, "rho_pct": 100 * p["rho"], "pos_share": float(np.mean(p["y"])),
+            "clean_threshold": (p_star - p["rho"]) / (1 - 2 * p["rho"]),
+            "full_margin": f"{design.BAYES_MARGIN:.0%}", "beat_margin": f"{design.BEAT_MARGIN:.0%}",
+            "n_test": design.N_TEST}
+
+
+THRESHOLD = Problem(
+    id="cap.design_threshold", session=6, kind="value", title="Design task (1): the threshold the costs ask for",
+    concepts=("custom-loss-design", "metric-gap"),
+    prompt=_SCENARIO_TEXT + "\n\nA model gives a calibrated estimate $q(x)$ of $\\eta(x)$, and you predict 1 when "
+           "$q(x) > t$. Which $t$ minimises the expected cost? Enter a number.",
+    reference=scenario.cost_threshold, canonical=CANONICAL, sampler=scenario.sample, scenario=SCENARIO,
+    derive=_scenario_numbers, tolerance=VALUE_TOL,
+    hints=("At one $x$, deciding 1 costs $c_{FP}(1-\\eta)$ on average and deciding 0 costs $c_{FN}\\,\\eta$.",
+           "Predict 1 exactly when $c_{FP}(1-\\eta) < c_{FN}\\,\\eta$; solve for $\\eta$.",),
+    solution=r"Predict 1 when $c_{FP}(1-\eta) < c_{FN}\eta$, i.e. $\eta > t^* = c_{FP} / (c_{FP} + c_{FN}) = "
+             r"{{p_star:.4f}}$. This holds for a probability of the labels as recorded; a model of the "
+             r"clean labels would be thresholded at $(t^* - \rho)/(1-2\rho) = {{clean_threshold:.4f}}$ instead.",
+    mistakes=(
+        Mistake(lambda p: p["c_fn"] / (p["c_fp"] + p["c_fn"]), "The costs are swapped: a missed positive "
+                "is the expensive mistake here, so the threshold must make positives easier to predict."),
+        Mistake(lambda p: 0.5, "1/2 is the threshold for equal costs; here the two mistakes cost different amounts."),
+        Mistake(lambda p: p["c_fp"] / p["c_fn"], "That is a ratio of costs, i.e. odds; the threshold is a probability."),
+        Mistake(lambda p: _scenario_numbers(p)["clean_threshold"], "That threshold is for the clean-label "
+                "probability; the costs are charged on the labels as recorded, noise included."),
+    ),
+)
+
+
+def _weighted_sampler(rng: np.random.Generator) -> dict:
+    params = scenario.sample(rng)
+    return {**params, "alpha": float(rng.choice([2.0, 3.0, 4.0])), "beta": 1.0}
+
+
+def _weighted_threshold(p: dict) -> float:
+    return p["alpha"] * p["c_fp"] / (p["alpha"] * p["c_fp"] + p["beta"] * p["c_fn"])
+
+
+WEIGHTED_THRESHOLD = Problem(
+    id="cap.weighted_threshold", session=6, kind="value", title="Adjusting the threshold for a weighted loss",
+    concepts=("custom-loss-design",),
+    prompt=_SCENARIO_TEXT + "\n\nA colleague trains cross-entropy with weight $\\alpha = {{alpha:g}}$ on "
+           "positives and $\\beta = {{beta:g}}$ on negatives. At its optimum the model's probability $q$ "
+           "satisfies $\\frac{q}{1-q} = \\frac{\\alpha}{\\beta}\\cdot\\frac{\\eta}{1-\\eta}$. Above which $q$ "
+           "should this model predict 1 to minimise the expected cost? Enter a number.",
+    reference=_weighted_threshold, canonical={**CANONICAL, "alpha": 3.0, "beta": 1.0}, sampler=_weighted_sampler,
+    scenario=SCENARIO, derive=_scenario_numbers, tolerance=VALUE_TOL,
+    hints=("First find the threshold on $\\eta$ itself.", "Map it through $q/(1-q) = (\\alpha/\\beta)\\,\\eta/(1-\\eta)$: "
+           "thresholds move with the odds."),
+    solution=r"On $\eta$ the threshold is $t^* = c_{FP}/(c_{FP}+c_{FN})$, odds $c_{FP}/c_{FN}$. The weights multiply "
+             r"the odds by $\alpha/\beta$, so on $q$ the threshold odds are $\alpha c_{FP}/(\beta c_{FN})$ and "
+             r"$q^* = \alpha c_{FP} / (\alpha c_{FP} + \beta c_{FN})$. With $\alpha/\beta = c_{FN}/c_{FP}$ "
+             r"it is exactly 1/2: weighting by the costs moves the threshold into the loss.",
+    mistakes=(
+        Mistake(scenario.cost_threshold, "That is the threshold for a calibrated model; the weights made this "
+                "model's probabilities larger, so the threshold moves too."),
+        Mistake(lambda p: p["beta"] * p["c_fp"] / (p["beta"] * p["c_fp"] + p["alpha"] * p["c_fn"]),
+                "The adjustment goes the wrong way: weighting positives more raises q, so the threshold rises."),
+        Mistake(lambda p: 0.5, "1/2 is right only when α/β equals c_FN/c_FP."),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------- the designed loss
+def _noise_aware_pair(p: dict):
+    """The sample solution: the likelihood of the recorded labels, q = rho + (1 - 2 rho) sigma(z)."""
+    rho = p["rho"]
+
+    def loss(y, z):
+        log_q = np.log(rho + (1 - 2 * rho) * np.exp(-np.logaddexp(0.0, -z)))
+        log_not_q = np.log(rho + (1 - 2 * rho) * np.exp(-np.logaddexp(0.0, z)))
+        return -(y * log_q + (1 - y) * log_not_q)
+
+    def grad(y, z):
+        s, s_neg = np.exp(-np.logaddexp(0.0, -z)), np.exp(-np.logaddexp(0.0, z))
+        q, not_q = rho + (1 - 2 * rho) * s, rho + (1 - 2 * rho) * s_neg
+        return -(y / q - (1 - y) / not_q) * (1 - 2 * rho) * s * s_neg
+
+    return loss, grad
+
+
+DESIGN_LOSS = Problem(
+    id="cap.design_loss", session=6, kind="function", title="Design task (2): your loss and its gradient",
+    concepts=("custom-loss-design", "robustness", "differentiability"), points=2.0,
+    prompt=_SCENARIO_TEXT + "\n\nDesign a loss for a linear model's logit $z$ that suits this scenario "
+           "(the noise, the imbalance, the costs: your choice how) and write it as two functions of arrays "
+           "`y` (0/1, shape (n,)) and `z` (shape (n,)): `my_loss(y, z)`, the per-example loss, and "
+           "`my_grad(y, z)`, its derivative $\\partial L/\\partial z$, both of shape (n,). Use NumPy only. "
+           "Check them as one pair, `check((my_loss, my_grad))`. The checker compares `my_grad` with finite "
+           "differences of *your* `my_loss` (at moderate logits and in the tails), checks that the loss "
+           "pushes every logit toward its label, and calls both at logits of ±40 and ±800, where they must "
+           "stay finite and warning-free.",
+    signature="a pair (loss_fn, grad_fn): loss_fn(y, z) -> array (n,), grad_fn(y, z) -> array (n,)",
+    reference=_noise_aware_pair, canonical=CANONICAL, sampler=scenario.sample, scenario=SCENARIO,
+    derive=_scenario_numbers, inputs=design.loss_inputs, outputs_judge=design.judge_loss_outputs,
+    hints=("A loss that knows about the noise: if the clean probability is $\\sigma(z)$, the recorded label "
+           "is 1 with probability $q = \\rho + (1-2\\rho)\\sigma(z)$. Its negative log-likelihood is a loss.",
+           "Chain rule: $\\partial q/\\partial z = (1-2\\rho)\\,\\sigma(z)\\,\\sigma(-z)$.",
+           "Stability: compute $\\sigma(z)$ as `np.exp(-np.logaddexp(0, -z))` and $1 - q$ as "
+           "$\\rho + (1-2\\rho)\\sigma(-z)$, never as a difference."),
+    solution=r"One good design is the likelihood of the *recorded* labels: $q = \rho + (1-2\rho)\sigma(z)$, "
+             r"$L = -[y\log q + (1-y)\log(1-q)]$, $\partial L/\partial z = -\big(\frac{y}{q} - "
+             r"\frac{1-y}{1-q}\big)(1-2\rho)\sigma(z)\sigma(-z)$. A flipped label can cost at most "
+             r"$-\log\rho$, so the noisy points cannot drag the boundary; $q$ estimates $\eta$, so the cost "
+             "threshold applies to it directly. Weighted cross-entropy (weights $c_{FN}$, $c_{FP}$) is "
+             "another sound choice, with its own threshold.",
+)
+
+
+# ---------------------------------------------------------------------------- the trained classifier
+CLASSIFIER = Problem(
+    id="cap.design_classifier", session=6, kind="function", title="Design task (3): train and hand in a classifier",
+    concepts=("custom-loss-design", "metric-gap", "erm"), points=3.0,
+    prompt=_SCENARIO_TEXT + "\n\nTrain a linear model $z = w \\cdot x + b$ on `params['X']`, `params['y']` "
+           "with your loss (the course's loops in `lossedu.risk` or your own gradient descent), choose a "
+           "threshold from the costs, and hand in `predict(X)`: for `X` of shape (n, 2) it returns 0/1 "
+           "decisions, shape (n,) (NumPy only). `check(predict)` scores it on {{n_test}} fresh points you "
+           "never see, by expected cost: **full credit** within {{full_margin}} of the best possible "
+           "(Bayes) cost, **half credit** at least {{beat_margin}} below plain cross-entropy thresholded "
+           "at 1/2.",
+    signature="predict(X) -> array (n,) of 0/1 decisions",
+    reference=lambda p: (lambda X: scenario.bayes_decisions(p, X)), canonical=CANONICAL,
+    sampler=scenario.sample, scenario=SCENARIO, derive=_scenario_numbers,
+    inputs=design.classifier_inputs, outputs_judge=design.judge_classifier_outputs,
+    hints=("Plain cross-entropy thresholded at 1/2 ignores the costs: the threshold question of this task "
+           "tells you where to cut a calibrated probability.",
+           "With {{rho_pct:.0f}} % flipped labels, cross-entropy's $\\sigma(z)$ is squeezed toward the middle; "
+           "a loss that models the noise gives probabilities you can threshold as they are.",
+           "Train with gradient descent on the mean of your loss (a small L2 penalty helps), then predict 1 "
+           "where your model's probability of a recorded 1 exceeds $c_{FP}/(c_{FP}+c_{FN})$."),
+    solution=r"With the noise-aware loss, $q(x) = \rho + (1-2\rho)\sigma(w\cdot x + b)$ estimates $\eta(x)$, "
+             r"so predict 1 where $q(x) > {{p_star:.4f}}$, i.e. where $\sigma(z) > {{clean_threshold:.4f}}$. "
+             r"The Bayes rule is linear here (the posterior is a monotone function of a linear score), so a "
+             "well-trained linear model gets within a few per cent of the Bayes cost.",
+)
+
+
+# ---------------------------------------------------------------------------- preference loss, calibration
+PREFERENCE = Problem(
+    id="cap.preference_grad", session=6, kind="expression", title="Gradient of the pairwise preference loss",
+    concepts=("nll", "custom-loss-design"),
+    prompt=r"A reward model scores the chosen response $z_1$ and the rejected one $z_2$; the Bradley–Terry "
+           r"loss is $L = -\log\sigma(z_1 - z_2)$. Enter $\partial L/\partial z_1$ in terms of `z1` and `z2` "
+           "(`sigmoid` is available).",
+    variables=("z1", "z2"), domains={"z1": "real", "z2": "real"},
+    reference=lambda p: parse("sigmoid(z1 - z2) - 1", ("z1", "z2")),
+    hints=("It is the logistic loss of the margin $\\Delta = z_1 - z_2$ with label 1.",
+           "$\\frac{d}{d\\Delta}[-\\log\\sigma(\\Delta)] = \\sigma(\\Delta) - 1$; then $\\partial\\Delta/\\partial z_1 = 1$."),
+    solution=r"$\partial L/\partial z_1 = \sigma(z_1 - z_2) - 1 = -\sigma(z_2 - z_1)$ and $\partial L/\partial z_2 = "
+             r"1 - \sigma(z_1 - z_2)$: the chosen reward is pushed up, the rejected one down, strongly while the "
+             "pair is ranked wrongly. On separable pairs this never reaches zero, so without a penalty the "
+             "rewards grow for as long as training runs.",
+    mistakes=(
+        Mistake("sigmoid(z1 - z2)", "That is the probability the chosen response wins; the loss is its negative "
+                "log, whose slope is that probability minus 1.", "chain-rule"),
+        Mistake("1 - sigmoid(z1 - z2)", "The sign is flipped: raising the chosen reward must lower the loss.", "sign"),
+    ),
+)
+
+PLATT = Problem(
+    id="cap.platt", session=6, kind="choice", title="Can a hinge score be read as a probability?",
+    concepts=("hinge", "nll", "surrogate"),
+    prompt="A linear SVM (hinge loss, penalty $\\lambda$) gives scores $s(x)$. Which statement is right?\n\n"
+           "- **a**: $\\sigma(s(x))$ is a probability, because it lies in (0, 1)\n"
+           "- **b**: $\\sigma(s(x))$ is not calibrated (its scale is set by $\\lambda$, not by frequencies), but "
+           "fitting $\\sigma(A\\,s + B)$ by cross-entropy on held-out data (Platt scaling) gives a usable one\n"
+           "- **c**: no monotone map of a hinge score can ever be calibrated\n"
+           "- **d**: $\\sigma(s(x))$ is calibrated whenever the SVM's accuracy is high",
+    options=(
+        Option("a", "in (0, 1)", False, "Any number can be squashed into (0, 1); calibration asks that among "
+               "points given 0.7, about 70 % are positive, and nothing in the hinge loss asks for that."),
+        Option("b", "Platt scaling", True, "The hinge score ranks points but its size is an artefact of λ. A "
+               "cross-entropy fit of two numbers A, B on held-out data turns the ranking into probabilities, "
+               "and the capstone's reliability diagram shows it works here."),
+        Option("c", "never", False, "When the score ranks points in the order of their true probability, a "
+               "monotone map that fixes the scale exists, and two numbers fitted on held-out data can find it."),
+        Option("d", "high accuracy", False, "Accuracy depends only on the sign of the score; calibration depends "
+               "on its size."),
+    ),
+    hints=("Which part of a score does accuracy use, and which part does a probability use?",),
+    solution="**b**. The hinge loss is zero beyond margin 1 and does not tie the size of a score to a frequency. "
+             "Platt scaling learns $P(y=1\\mid s) = \\sigma(A s + B)$ by cross-entropy on data not used for "
+             "training the SVM.",
+)
+
+PROBLEMS = [BAYES_LOGODDS, THRESHOLD, WEIGHTED_THRESHOLD, DESIGN_LOSS, CLASSIFIER, PREFERENCE, PLATT]
+EXERCISES = [p.id for p in PROBLEMS]
