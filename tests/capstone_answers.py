@@ -38,10 +38,11 @@ def train(X, y, grad, lam: float = 1e-3, lr: float = 1.0, steps: int = 3000) -> 
     return theta
 
 
-def classifier(params: dict, threshold: float | None = None):
-    """predict(X) of the noise-aware model, cut at ``threshold`` on q (default: the cost threshold)."""
+def classifier(params: dict, threshold: float | None = None, theta: np.ndarray | None = None):
+    """predict(X) of the noise-aware model, cut at ``threshold`` on q (default: the cost threshold);
+    ``theta`` = (w1, w2, b) when already trained."""
     rho = params["rho"]
-    theta = train(params["X"], params["y"], noise_aware_pair(rho)[1])
+    theta = train(params["X"], params["y"], noise_aware_pair(rho)[1]) if theta is None else theta
     t = params["c_fp"] / (params["c_fp"] + params["c_fn"]) if threshold is None else threshold
 
     def predict(X):

@@ -128,7 +128,8 @@ def judge_loss_outputs(variant: Variant, inputs: Sequence[dict[str, Any]], outpu
             j = int(np.flatnonzero(bad)[0])
             unstable.append(f"at {c.at(j)} your {role} returns {c.value()[j]}")
         elif c.warned:
-            unstable.append(f"your {role} emits {c.warned[0]}")
+            unstable.append(f"your {role} emits {c.warned[0]} "
+                            f"{'at logits as large as ±800' if c.extreme else 'at ordinary logits'}")
     ordinary = [c for c in calls if not c.extreme and not isinstance(c.out, str)]
     slope = _slope_mismatch(variant, ordinary)
     if slope is not None:
