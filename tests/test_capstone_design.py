@@ -168,3 +168,11 @@ def test_scores_instead_of_decisions_are_invalid():
     def stub(X):
         pass
     assert problems.check("cap.design_classifier", stub, student="ana").status == "unattempted"
+
+
+def test_a_kinked_loss_is_judged_by_its_slopes_away_from_the_kink():
+    """Hinge on 0/1 labels, max(0, 1 - (2y - 1) z), with a subgradient: a sound design too."""
+    hinge = (lambda y, z: np.maximum(0.0, 1 - (2 * y - 1) * z),
+             lambda y, z: np.where((2 * y - 1) * z < 1, -(2 * y - 1), 0.0))
+    for student in STUDENTS + ("cy", "dee", "eve"):
+        assert problems.check("cap.design_loss", hinge, student=student).correct, student

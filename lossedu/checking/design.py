@@ -59,8 +59,10 @@ def loss_inputs(params: dict, rng: np.random.Generator) -> list[dict[str, Any]]:
     z = ±800 and ±40 for both labels.
     """
     calls: list[dict[str, Any]] = []
-    for h, z in ((FD_STEP, np.round(rng.uniform(-4.0, 4.0, 8), 3)),
-                 (TAIL_STEP, np.round(rng.choice([-1.0, 1.0], 6) * rng.uniform(8.0, 30.0, 6), 2))):
+    # rounded, then moved half a step of the rounding away: never within h of a kink at a round
+    # number such as the hinge's z = ±1, where a finite difference averages two slopes
+    for h, z in ((FD_STEP, np.round(rng.uniform(-4.0, 4.0, 8), 3) + 5e-4),
+                 (TAIL_STEP, np.round(rng.choice([-1.0, 1.0], 6) * rng.uniform(8.0, 30.0, 6), 2) + 5e-3)):
         y = np.tile([0.0, 1.0], len(z) // 2)
         calls += [{CALL_KEY: "loss", "y": y, "z": z + s} for s in (-h, 0.0, h)]
         calls.append({CALL_KEY: "grad", "y": y, "z": z})
