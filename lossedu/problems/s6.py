@@ -217,24 +217,35 @@ CLASSIFIER = Problem(
 
 # ---------------------------------------------------------------------------- preference loss, calibration
 PREFERENCE = Problem(
-    id="cap.preference_grad", session=6, kind="expression", title="Gradient of the pairwise preference loss",
-    concepts=("nll", "custom-loss-design"),
-    prompt=r"A reward model scores the chosen response $z_1$ and the rejected one $z_2$; the Bradley–Terry "
-           r"loss is $L = -\log\sigma(z_1 - z_2)$. Enter $\partial L/\partial z_1$ in terms of `z1` and `z2` "
-           "(`sigmoid` is available).",
-    variables=("z1", "z2"), domains={"z1": "real", "z2": "real"},
-    reference=lambda p: parse("sigmoid(z1 - z2) - 1", ("z1", "z2")),
-    hints=("It is the logistic loss of the margin $\\Delta = z_1 - z_2$ with label 1.",
-           "$\\frac{d}{d\\Delta}[-\\log\\sigma(\\Delta)] = \\sigma(\\Delta) - 1$; then $\\partial\\Delta/\\partial z_1 = 1$."),
-    solution=r"$\partial L/\partial z_1 = \sigma(z_1 - z_2) - 1 = -\sigma(z_2 - z_1)$ and $\partial L/\partial z_2 = "
-             r"1 - \sigma(z_1 - z_2)$: the chosen reward is pushed up, the rejected one down, strongly while the "
-             "pair is ranked wrongly. On separable pairs this never reaches zero, so without a penalty the "
-             "rewards grow for as long as training runs.",
-    mistakes=(
-        Mistake("sigmoid(z1 - z2)", "That is the probability the chosen response wins; the loss is its negative "
-                "log, whose slope is that probability minus 1.", "chain-rule"),
-        Mistake("1 - sigmoid(z1 - z2)", "The sign is flipped: raising the chosen reward must lower the loss.", "sign"),
+    id="cap.separable_preference", session=6, kind="choice", title="A reward model that never stops growing",
+    concepts=("custom-loss-design", "regularization", "nll"),
+    prompt="A reward model $r(x) = \\theta\\cdot x$ is trained by gradient descent on the mean preference loss "
+           "$-\\log\\sigma(r_c - r_r)$ over three comparisons, and some $\\theta$ ranks all three correctly. After "
+           "200 steps $P(\\text{chosen wins}) \\approx 0.98$; after 20,000 steps it is $1.000$ and $\\lVert\\theta\\rVert$ "
+           "has doubled. What is going on, and what fixes it?\n\n"
+           "- **a**: the learning rate is too large; a smaller one makes θ converge\n"
+           "- **b**: gradient descent is stuck in a local minimum; restart from another θ\n"
+           "- **c**: the pairs are separable, so scaling θ up always lowers the loss and no minimiser exists; "
+           "an L2 penalty $(\\lambda/2)\\lVert\\theta\\rVert^2$ (or a conflicting comparison) gives one, and the "
+           "probabilities stop depending on when training stopped\n"
+           "- **d**: nothing is wrong: probabilities of 1.000 show the model has learned the preferences",
+    options=(
+        Option("a", "learning rate", False, "A smaller step only slows the growth down: the loss keeps decreasing "
+               "along the direction that ranks every pair correctly, whatever the step."),
+        Option("c", "separable: no minimiser", True, "With every pair ranked correctly, multiplying θ by 2 "
+               "raises every margin and lowers every loss term, so the infimum 0 is never reached. A penalty "
+               "makes the objective strictly convex with one minimiser; a conflicting pair bounds θ through the data."),
+        Option("b", "local minimum", False, "The loss is convex in θ, so there are no bad local minima; the "
+               "trouble is that there is no minimum at all."),
+        Option("d", "learned", False, "Three comparisons cannot justify certainty; the 1.000 is an artefact of "
+               "how long training ran, not of the data."),
     ),
+    hints=("What happens to each term of the loss when θ is replaced by 2θ?",
+           "A function that keeps decreasing along a ray has no minimiser. Which term would stop that?"),
+    solution="**c**. On separable pairs the preference loss decreases along $c\\,\\theta$ as $c \\to \\infty$, "
+             "so gradient descent runs off and the reported probabilities are artefacts of the stopping time. "
+             "Adding $(\\lambda/2)\\lVert\\theta\\rVert^2$ (the capstone uses $\\lambda = 0.1$) gives a unique "
+             "minimiser that 2,000 and 20,000 steps both reach.",
 )
 
 PLATT = Problem(
