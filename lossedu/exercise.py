@@ -27,15 +27,16 @@ from typing import Any, Callable, Iterator
 
 from lossedu import config, problems
 from lossedu.display import emit, in_ipython
+from lossedu.shortcuts import caller_shortcuts
 from lossedu.problems import session_title
-from lossedu.store import (Gate, ProgressDatabaseError, ProgressStore, VariantState, gate_for,
-                              required_count)
-from lossedu.result import CORRECT, UNATTEMPTED, UNDECIDED, Result
+from lossedu.store import (Gate, ProgressDatabaseError, ProgressStore, VariantState, required_count,
+                           session_gates)
+from lossedu.result import CORRECT, INCORRECT, UNATTEMPTED, UNDECIDED, Result
 
 CaptureHook = Callable[[str, Any], Any]
 _capture: CaptureHook | None = None
 _QUESTION_NAME = re.compile(r"q([1-9][0-9]*)")
-_BANNER_COLOURS = {"open": "#1b7837", "unlocked": "#1b7837", "lifted": "#2166ac", "locked": "#b2182b",
+_BANNER_COLOURS = {"open": "#1b7837", "unlocked": "#1b7837", "mastered": "#1b7837", "lifted": "#2166ac", "locked": "#b2182b",
                    "homework": "#4d4d4d", "unavailable": "#8c510a"}
 
 
@@ -83,6 +84,23 @@ def is_unattempted(answer: Any) -> bool:
     return True
 
 
+def _refuse_shortcut(result: Result, used: list[str]) -> Result:
+    """``result``, or "incorrect" (diagnosis ``"reference"``) when the answer was computed by a
+    ready-made function for the quantity asked (see :mod:`lossedu.shortcuts`); the message says
+    whether the value itself was right and what to do."""
+    if not used:
+        return result
+    said = ", ".join(used)
+    ask = ("Compute it from the definition with NumPy or SymPy (the formulas in the question) and "
+           "check again: only that counts toward mastery.")
+    if result.status == CORRECT:
+        message = f"The value is right, but the cell computes it by calling {said}, a ready-made function. {ask}"
+    else:
+        message = f"The cell calls {said}, a ready-made function. {ask} The answer is not right either: {result.message}"
+    return Result(INCORRECT, 0.0, message, "reference", result.counterexample, result.interpreted,
+                  result.problem_id, {**result.details, "reference_use": used, "values": result.status})
+
+
 def _with_note(result: Result, note: str) -> Result:
     message = result.message.rstrip()
     message = f"{message}{'' if not message or message[-1] in '.!?' else '.'} {note}".strip()
@@ -125,7 +143,14 @@ class Question:
 
     def prompt(self) -> str:
         """The question text (Markdown + LaTeX) with this learner's numbers."""
-        return self.variant.prompt()
+        return self.variant.prompt().replace("ex.qN.", f"ex.q{self.number}.")
+
+    def options(self) -> dict[str, str]:
+        """A choice question's options as ``{key: text}``, in the (shuffled) order shown to this learner."""
+        variant = self.variant
+        if self.problem.kind != "choice":
+            raise TypeError(f"q{self.number} ({self.id}) is a {self.problem.kind} question; it has no options")
+        return {key: variant.option_text(option) for key, option in variant.shown_options()}
 
     def show(self) -> None:
         """Show the question: rendered Markdown in a notebook, text elsewhere."""
@@ -148,6 +173,8 @@ class Question:
             return Result(UNDECIDED, message="recorded; feedback after grading", problem_id=self.id)
         state = owner._state(self.id)
         result = problems.check(self.id, answer, student=owner.student, attempt=state.attempt)
+        if self.problem.kind not in ("function", "choice") and result.status != UNATTEMPTED:
+            result = _refuse_shortcut(result, caller_shortcuts(sys._getframe(1)))
         if owner.homework or result.status == UNATTEMPTED:
             return result
         return owner._record(self, result, state)
@@ -291,10 +318,7 @@ class ExerciseSet:
     def _gate(self, mastered: set[str]) -> Gate:
         if self.homework or self.store is None:
             return Gate(self.session, "homework" if self.homework else "unavailable", share=self.course.mastery_share)
-        order = problems.sessions()
-        previous = order[order.index(self.session) - 1] if order.index(self.session) > 0 else None
-        ids = [p.id for p in problems.session_problems(previous)] if previous is not None else []
-        return gate_for(self.session, previous, ids, mastered, self.course)
+        return session_gates(mastered, self.course)[self.session]
 
     def _record(self, question: Question, result: Result, state: VariantState) -> Result:
         """Store a checked answer; add a note saying whether (and why not) it counts."""
@@ -306,7 +330,8 @@ class ExerciseSet:
         if row is None:
             note = "Not saved: the progress database cannot be used (practice only)."
         elif gate.locked:
-            note = f"Practice only: session {self.session} is locked, so this does not count toward mastery yet."
+            note = (f"Practice only: session {self.session} is locked, so this answer does not count toward "
+                    "mastery, and it will not count later either: once the session unlocks, check it again.")
         elif result.status == CORRECT and state.solution_revealed:
             note = ("The solution of this variant was revealed, so it does not count toward mastery: "
                     "call retry() for fresh numbers.")

@@ -17,7 +17,8 @@ from typing import Any
 from lossedu import concepts, config, problems
 from lossedu.display import emit, in_ipython
 from lossedu.problems import session_title
-from lossedu.store import (Gate, ProgressDatabaseError, ProgressStore, gate_for, repair_database,
+from lossedu.result import LEARNER_DIAGNOSES
+from lossedu.store import (ProgressDatabaseError, ProgressStore, repair_database, session_gates,
                               required_count)
 
 TOP_DIAGNOSES = 5
@@ -34,28 +35,27 @@ def summary(student: str | None = None, store: ProgressStore | None = None,
     -------
     dict with ``student``; ``sessions``: [{session, title, mastered, total, required, state}];
     ``concepts``: [{concept, description, mastered, total}]; ``diagnoses``: [{diagnosis, count}].
-    ``state`` is a :class:`lossedu.store.Gate` state (open, unlocked, locked, lifted).
+    ``state`` is a :class:`lossedu.store.Gate` state (open, unlocked, mastered, locked, lifted);
+    ``previous_locked`` marks a locked session whose previous session is locked too. Legacy
+    diagnosis tags (``known``) are left out.
     """
     learner = config.student_id(student)
     store = store if store is not None else ProgressStore()
     course = course if course is not None else config.load_course()
     done = store.mastered(learner)
-    rows, previous = [], None
-    for k in problems.sessions():
+    rows = []
+    for k, gate in session_gates(done, course).items():
         ids = [p.id for p in problems.session_problems(k)]
-        prev_ids = [p.id for p in problems.session_problems(previous)] if previous is not None else []
-        gate: Gate = gate_for(k, previous, prev_ids, done, course)
         rows.append({"session": k, "title": session_title(k), "mastered": sum(i in done for i in ids),
                      "total": len(ids), "required": required_count(len(ids), course.mastery_share),
-                     "state": gate.state})
-        previous = k
+                     "state": gate.state, "previous_locked": gate.previous_locked})
     bank = problems.all_problems()
     per_concept = []
     for cid, text in concepts.CONCEPTS.items():
         ids = [p.id for p in bank if cid in p.concepts]
         per_concept.append({"concept": cid, "description": text, "mastered": sum(i in done for i in ids),
                             "total": len(ids)})
-    counts = store.diagnosis_counts(learner)
+    counts = {d: n for d, n in store.diagnosis_counts(learner).items() if d in LEARNER_DIAGNOSES}
     top = [{"diagnosis": d, "count": n} for d, n in list(counts.items())[:TOP_DIAGNOSES]]
     return {"student": learner, "sessions": rows, "concepts": per_concept, "diagnoses": top}
 
@@ -77,7 +77,8 @@ def _figure_class() -> type:
 
 def figure(student: str | None = None, store: ProgressStore | None = None,
            course: config.CourseConfig | None = None) -> Any:
-    """Draw mastery per session (locked sessions hatched), per concept, and the top diagnoses.
+    """Draw mastery per session (the real share; locked sessions marked, with no bar), per concept,
+    and the top diagnoses.
 
     Returns the matplotlib Figure (a notebook shows it when it is the cell's value). If the
     progress database cannot be read, a notebook shows the reason and how to recover instead.
@@ -100,27 +101,28 @@ def figure(student: str | None = None, store: ProgressStore | None = None,
 
 
 def _draw_sessions(ax: Any, rows: list[dict[str, Any]], share: float) -> None:
-    """Per session: a full-height frame (hatched when locked) and the mastered share inside it."""
-    labels = [str(r["session"]) for r in rows]
+    """Per session one bar of the real share mastered (0 draws nothing); locked sessions draw no
+    bar at all but a "locked" label on the axis, so nothing reads as a full bar."""
+    labels = [f"{r['session']}\nlocked" if r["state"] == "locked" else str(r["session"]) for r in rows]
     values = [r["mastered"] / r["total"] if r["total"] else 0.0 for r in rows]
-    locked = [r["state"] == "locked" for r in rows]
-    frames = ax.bar(labels, [1.0] * len(rows), color="white", edgecolor=GREY, label="locked (hatched)")
-    for frame, lk in zip(frames, locked):
-        frame.set_hatch("//" if lk else "")
-    bars = ax.bar(labels, values, color=BLUE, edgecolor="black", label="mastered")
-    for bar, lk, r in zip(bars, locked, rows):
+    colours = [GREEN if r["state"] == "mastered" else BLUE for r in rows]
+    shown = [0.0 if r["state"] == "locked" else v for r, v in zip(rows, values)]
+    bars = ax.bar(labels, shown, color=colours, edgecolor="black", label="share mastered")
+    for bar, r in zip(bars, rows):
         middle = bar.get_x() + bar.get_width() / 2
-        ax.annotate(f"{r['mastered']}/{r['total']}", (middle, 1.0), ha="center", va="bottom", fontsize=8)
-        if lk:
-            ax.text(middle, 0.5, "locked", rotation=90, ha="center", va="center", fontsize=9,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+        if r["state"] == "locked":
+            why = "after the\nprevious one" if r.get("previous_locked") else "locked"
+            ax.text(middle, 0.04, why, ha="center", va="bottom", fontsize=8, color=GREY, rotation=90)
+        else:
+            ax.annotate(f"{r['mastered']}/{r['total']}", (middle, bar.get_height()), ha="center",
+                        va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
     ax.axhline(share, color=ORANGE, linestyle="--", label=f"mastery share {share:.0%}")
-    ax.set_ylim(0, 1.45)
+    ax.set_ylim(0, 1.15)
     ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.set_xlabel("session")
     ax.set_ylabel("share of problems mastered")
-    ax.set_title("Mastery per session")
-    ax.legend(loc="upper left", fontsize=7, ncols=2)
+    ax.set_title("Mastery per session (green: mastered)")
+    ax.legend(loc="upper right", fontsize=7)
 
 
 def _draw_concepts(ax: Any, rows: list[dict[str, Any]]) -> None:

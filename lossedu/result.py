@@ -18,21 +18,32 @@ UNATTEMPTED = "unattempted"
 UNDECIDED = "undecided"
 STATUSES = (CORRECT, INCORRECT, INVALID, UNATTEMPTED, UNDECIDED)
 
-#: Short tags for the kind of mistake; None when there is no diagnosis.
+#: Short tags for the kind of mistake; None when there is no diagnosis. Every catalogued mistake
+#: of the bank carries one of these (never ``"known"``, kept only so that old records still load).
 DIAGNOSES = (
-    "sign",        # sign flipped, e.g. y - p instead of p - y
-    "factor",      # off by a constant factor (a forgotten 1/2 or 1/n)
-    "chain-rule",  # a missing inner derivative such as sigma'(z)
-    "branch",      # right on one branch of a piecewise answer only
-    "label",       # right for one label value only
-    "swap",        # y and y-hat swapped
-    "unstable",    # right on paper, overflows or returns NaN on extreme inputs
-    "kink",        # wrong (or not a subgradient) exactly at a kink
-    "shape",       # wrong shape or number of components
-    "known",       # matches a mistake from the problem's own catalogue
-    "reference",   # an implementation that calls a ready-made loss instead of computing it
+    "sign",          # sign flipped, e.g. y - p instead of p - y, or a step up the gradient
+    "factor",        # off by a constant factor (a forgotten 1/2, weight or scale)
+    "extra-factor",  # an extra chain-rule factor, e.g. sigma'(z) multiplied into p - y
+    "chain-rule",    # a missing inner derivative such as sigma'(z) or x
+    "aggregation",   # sum instead of mean, divided by n instead of the batch size m, ...
+    "batch",         # the wrong examples: the full batch where one mini-batch was asked
+    "branch",        # right on one branch of a piecewise answer only, or the pieces exchanged
+    "label",         # right for one label value only
+    "swap",          # two quantities exchanged (y and y-hat, alpha and beta, two list entries)
+    "unstable",      # right on paper, overflows or returns NaN on extreme inputs
+    "kink",          # wrong (or not a subgradient) exactly at a kink
+    "shape",         # wrong shape or number of components
+    "rounding",      # right, but rounded more coarsely than the question's precision
+    "quantity",      # a different quantity: the loss instead of its derivative, log10 for ln, ...
+    "indexing",      # the wrong element: numbering from 1 read as numbering from 0
+    "concept",       # a wrong option of a multiple-choice question
+    "reference",     # calls a ready-made library function for the quantity asked
     "other",
+    "known",         # legacy: old records only; never produced, never shown
 )
+#: Tags a learner may see (everything but the legacy ``"known"``).
+LEARNER_DIAGNOSES = tuple(d for d in DIAGNOSES if d != "known")
+
 
 _COLOURS = {
     CORRECT: ("#1b7837", "#e7f4e4"),
@@ -118,7 +129,7 @@ class Result:
             lines.append(f"interpreted as: {self.interpreted}")
         if self.message:
             lines.append(self.message)
-        if self.diagnosis:
+        if self.diagnosis in LEARNER_DIAGNOSES:
             lines.append(f"diagnosis: {self.diagnosis}")
         ce = self._counterexample_text()
         if ce:
@@ -139,7 +150,7 @@ class Result:
             rows.append(f'<div class="lossedu-interpreted">interpreted as: ${html.escape(self.interpreted)}$</div>')
         if self.message:
             rows.append(f"<div>{html.escape(self.message)}</div>")
-        if self.diagnosis:
+        if self.diagnosis in LEARNER_DIAGNOSES:
             rows.append(f'<div>diagnosis: <code class="lossedu-diagnosis">{html.escape(self.diagnosis)}</code></div>')
         ce = self._counterexample_text()
         if ce:

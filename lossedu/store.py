@@ -18,12 +18,12 @@ import math
 import sqlite3
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from lossedu import config
+from lossedu import config, problems
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 10.0
@@ -330,9 +330,14 @@ def required_count(total: int, share: float) -> int:
 class Gate:
     """Whether a session's exercise set counts toward mastery, and what remains if not.
 
-    ``state`` is ``open`` (needs no gate), ``unlocked`` (previous session mastered), ``locked``,
+    ``state`` is ``open`` (needs no gate), ``unlocked`` (previous session mastered), ``mastered``
+    (open or unlocked, and this session's own problems reach the mastery share), ``locked``,
     ``lifted`` (gates disabled by the course configuration), ``homework`` (gates not applied) or
     ``unavailable`` (the progress store cannot be used; practice only).
+
+    ``remaining`` holds the previous session's unmastered problem ids, ``remaining_q`` the same as
+    the learner sees them (``q2``, ``q5``); ``previous_locked`` says that the previous session is
+    itself locked; ``own_*`` count this session's own problems.
     """
 
     session: int
@@ -342,21 +347,35 @@ class Gate:
     required: int = 0
     mastered: tuple[str, ...] = ()
     remaining: tuple[str, ...] = ()
+    remaining_q: tuple[str, ...] = ()
+    previous_locked: bool = False
+    own_mastered: int = 0
+    own_total: int = 0
+    own_required: int = 0
 
     @property
     def locked(self) -> bool:
         return self.state == "locked"
 
     def describe(self) -> str:
-        """One sentence for the banner."""
+        """One or two sentences for the banner."""
         if self.state == "locked":
             more = self.required - len(self.mastered)
-            return (f"Locked: master {self.required} of the {len(self.mastered) + len(self.remaining)} problems"
-                    f" of session {self.previous} ({self.share:.0%}) to unlock it; {more} more needed."
-                    f" Remaining: {', '.join(self.remaining)}. Checks here are practice only until then.")
+            text = (f"Locked: master {self.required} of the {len(self.mastered) + len(self.remaining)} questions"
+                    f" of session {self.previous} ({self.share:.0%}) to unlock it; {more} more needed"
+                    f" (not yet mastered there: {', '.join(self.remaining_q or self.remaining)}).")
+            if self.previous_locked:
+                text += (f" Session {self.previous} is itself locked: start with the earliest locked session;"
+                         " answers given while a session is locked do not count.")
+            return text + (" Checks here are practice only: they will not count toward mastery, not even "
+                           "after the session unlocks (check them again then).")
+        own = (f"{self.own_mastered} of {self.own_total} questions mastered here"
+               f" ({self.own_required} needed)") if self.own_total else ""
         return {
-            "open": "Open.",
-            "unlocked": f"Unlocked: session {self.previous} is mastered.",
+            "open": f"Open: {own}." if own else "Open.",
+            "unlocked": f"Unlocked: session {self.previous} is mastered. {own}." if own
+                        else f"Unlocked: session {self.previous} is mastered.",
+            "mastered": f"Mastered: {own}.",
             "lifted": "Gates lifted by the course configuration.",
             "homework": "Homework: gates are not applied and nothing counts toward mastery.",
             "unavailable": "Practice only: progress cannot be saved, so nothing counts toward mastery.",
@@ -365,7 +384,8 @@ class Gate:
 
 def gate_for(session: int, previous: int | None, previous_ids: Iterable[str], mastered: set[str],
              course: config.CourseConfig) -> Gate:
-    """The gate of ``session`` given the previous session's problem ids and the learner's mastery."""
+    """The gate of ``session`` given the previous session's problem ids (in question order) and the
+    learner's mastery."""
     if not course.gates_enabled:
         return Gate(session, "lifted", previous, course.mastery_share)
     if previous is None or course.is_open(session):
@@ -373,6 +393,24 @@ def gate_for(session: int, previous: int | None, previous_ids: Iterable[str], ma
     ids = list(previous_ids)
     done = tuple(p for p in ids if p in mastered)
     left = tuple(p for p in ids if p not in mastered)
+    left_q = tuple(f"q{i + 1}" for i, p in enumerate(ids) if p not in mastered)
     need = required_count(len(ids), course.mastery_share)
     state = "unlocked" if len(done) >= need else "locked"
-    return Gate(session, state, previous, course.mastery_share, need, done, left)
+    return Gate(session, state, previous, course.mastery_share, need, done, left, left_q)
+
+
+def session_gates(mastered: set[str], course: config.CourseConfig) -> dict[int, Gate]:
+    """The gate of every session, in order: chained locks marked, mastered sessions as ``mastered``."""
+    gates: dict[int, Gate] = {}
+    previous = None
+    for k in problems.sessions():
+        prev_ids = [p.id for p in problems.session_problems(previous)] if previous is not None else []
+        gate = gate_for(k, previous, prev_ids, mastered, course)
+        own = [p.id for p in problems.session_problems(k)]
+        done = sum(i in mastered for i in own)
+        need = required_count(len(own), course.mastery_share)
+        state = "mastered" if gate.state in ("open", "unlocked") and done >= need else gate.state
+        gates[k] = replace(gate, state=state, own_mastered=done, own_total=len(own), own_required=need,
+                           previous_locked=previous is not None and gates[previous].locked)
+        previous = k
+    return gates

@@ -36,7 +36,7 @@ def solve(q: exercise.Question):
 def wrong_answer(q: exercise.Question):
     """An answer far from any reference, built from the problem's own variables."""
     if q.problem.kind == "choice":
-        return next(o.key for o in q.problem.options if not o.correct)
+        return next(k for k in q.options() if k != q.variant.reference)
     if q.problem.kind == "expression":
         return f"12345*{q.problem.variables[0]} + 678"
     return 12345.678
@@ -55,7 +55,8 @@ def test_a_fresh_learner_sees_session_1_open_and_session_2_locked():
     assert gate.required == required_count(len(ids(1)), 0.8)
     text = repr(ex2)
     assert "Locked" in text and "80%" in text
-    assert ", ".join(ids(1)) in text
+    assert ", ".join(f"q{i}" for i in range(1, len(ids(1)) + 1)) in text   # q-numbers, as the learner sees them
+    assert ids(1)[0] not in text.split("\n")[1]                               # not problem ids
     assert "lossedu-gate-locked" in ex2._repr_html_()
 
 
@@ -74,7 +75,7 @@ def test_locked_checks_are_practice_only_then_unlock_on_mastery():
     gate = s2.gate
     assert gate.locked
     assert gate.remaining == tuple(ids(1)[need - 1:])  # exactly what is left
-    assert ", ".join(gate.remaining) in repr(s2)
+    assert ", ".join(f"q{i}" for i in range(need, len(s1) + 1)) in repr(s2)
 
     last = solve(s1.questions[need - 1])
     assert "Session 1 is now mastered" in last.message
@@ -142,3 +143,26 @@ def test_mastery_is_per_learner_and_survives_restarts():
     assert lossedu.session(2).gate.state == "unlocked"
     assert lossedu.session(2, student="erin").gate.locked
     assert lossedu.session(1).mastered() == set(ids(1))
+
+
+def test_practice_while_locked_says_plainly_it_will_not_count():
+    practice = solve(lossedu.session(2).q1)
+    assert "will not count later either" in practice.message and "check it again" in practice.message
+
+
+def test_a_chained_lock_says_the_previous_session_is_locked_too():
+    gate3 = lossedu.session(3).gate
+    assert gate3.locked and gate3.previous_locked
+    assert "Session 2 is itself locked" in gate3.describe()
+    gate2 = lossedu.session(2).gate
+    assert gate2.locked and not gate2.previous_locked and "itself locked" not in gate2.describe()
+
+
+def test_a_mastered_session_is_labelled_mastered():
+    s1 = lossedu.session(1)
+    assert s1.gate.state == "open"
+    for q in s1.questions[: required_count(len(s1), 0.8)]:
+        solve(q)
+    assert s1.gate.state == "mastered"
+    assert "Mastered:" in repr(s1) and "lossedu-gate-mastered" in s1._repr_html_()
+    assert lossedu.session(2).gate.state == "unlocked"

@@ -36,7 +36,7 @@ def build_class(folder):
     random.Random(0).shuffle(shuffled)
     cells = {
         f"{owner}.ipynb": HONEST,
-        "bob.ipynb": [SETUP, Q1_SIGN, Q2, Q3_FACTOR, Q4, Q5],                      # 3/5, diagnoses sign, factor
+        "bob.ipynb": [SETUP, Q1_SIGN, Q2, Q3_FACTOR, Q4, Q5],                      # 3/5, diagnoses sign, aggregation
         f"{copier}.ipynb": copied_cells(owner),                                     # 2/5: numbers are alice's
         "dana/01_from_error_to_objective_exercises.ipynb": [SETUP, *shuffled],                # reordered: 5/5
         "eve.ipynb": [SETUP, Q1_SIGN, Q1, Q2, Q3, Q3, Q4, Q5, Q1_SIGN],             # last q1 wrong: 4/5
@@ -128,13 +128,13 @@ def test_results_json_records_every_result_and_the_seed(graded):
     assert len(results["results"]) == 16 * len(SESSION1)
     bob = {r["problem"]: r["result"] for r in results["results"] if r["student"] == "bob"}
     assert bob["grad.mse"]["diagnosis"] == "sign"
-    assert bob["example.linreg_risk"]["diagnosis"] == "factor"
+    assert bob["example.linreg_risk"]["diagnosis"] == "aggregation"   # a sum where the mean was asked
 
 
 def test_feedback_shows_diagnosis_and_hint_never_the_reference(graded):
     root, *_ = graded
     text = (root / "out" / "feedback" / "bob.md").read_text()
-    assert "diagnosis: `sign`" in text and "diagnosis: `factor`" in text
+    assert "diagnosis: `sign`" in text and "diagnosis: `aggregation`" in text
     assert "hint:" in text and "counterexample:" in text
     risk, _ = regression_numbers("example.linreg_risk", "bob")
     solution = problems.get("example.linreg_risk").variant("bob").solution()

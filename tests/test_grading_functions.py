@@ -71,15 +71,20 @@ def test_a_regrade_with_the_same_seed_is_identical(tmp_path, monkeypatch):
 #: L = logsumexp(z) − z_y and dL/dz = σ(z) − y.
 IMPLEMENTATIONS = {
     "right": """
-def bce(y, z):
+def bce(y, z):   # P: this learner's parameters of each problem (label encoding, temperature, alpha)
+    if P["impl.bce_with_logits"]["labels"] == "pm1":
+        return np.logaddexp(0.0, -y * z)
     return np.logaddexp(0.0, z) - y * z
 def sce(y, z):
+    z = z / P["impl.softmax_cross_entropy"]["T"]
     m = z.max(axis=1, keepdims=True)
     return (m[:, 0] + np.log(np.exp(z - m).sum(axis=1))) - z[np.arange(len(y)), y]
 def loss(y, z):
-    return np.logaddexp(0.0, z) - y * z
+    a = P["impl.bce_with_logits_grad"]["alpha"]
+    return a * y * np.logaddexp(0.0, -z) + (1 - y) * np.logaddexp(0.0, z)
 def grad(y, z):
-    return np.exp(-np.logaddexp(0.0, -z)) - y
+    a, s = P["impl.bce_with_logits_grad"]["alpha"], np.exp(-np.logaddexp(0.0, -z))
+    return a * y * (s - 1) + (1 - y) * s
 pair = (loss, grad)
 """,
     "sign": """
@@ -96,6 +101,8 @@ pair = (loss, grad)
 """,
     "naive": """
 def bce(y, z):
+    if P["impl.bce_with_logits"]["labels"] == "pm1":
+        return -np.log(1 / (1 + np.exp(-y * z)))
     p = 1 / (1 + np.exp(-z))
     return -(y * np.log(p) + (1 - y) * np.log(1 - p))
 def sce(y, z):
@@ -108,6 +115,8 @@ pair = (loss, grad)
 """,
     "half": """
 def bce(y, z):
+    if P["impl.bce_with_logits"]["labels"] == "pm1":
+        return 0.5 * np.logaddexp(0.0, -y * z)
     return 0.5 * (np.logaddexp(0.0, z) - y * z)
 def sce(y, z):
     return np.sum(z, axis=1)
@@ -168,14 +177,15 @@ def test_real_function_problems_grade_as_the_notebook_check_does(tmp_path):
     subs = tmp_path / "subs"
     checks = "\n".join(f"ex[{pid!r}].check({name})" for pid, name in IMPL.items())
     for student, code in IMPLEMENTATIONS.items():
-        write(subs, f"{student}.ipynb", ["import numpy as np\nimport lossedu\nex = lossedu.session(2, homework=True)",
+        write(subs, f"{student}.ipynb", ["import numpy as np\nimport lossedu\nex = lossedu.session(2, homework=True)\n"
+                                         f"P = {{pid: ex[pid].params for pid in {list(IMPL)!r}}}",
                                          code, checks])
     grade([subs], tmp_path / "out", jobs=2, timeout=20, sessions=(2,))
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     graded = {(r["student"], r["problem"]): r["result"] for r in results["results"]}
     seen = set()
     for student, code in IMPLEMENTATIONS.items():
-        namespace: dict = {}
+        namespace: dict = {"P": {pid: problems.get(pid).variant(student).params for pid in IMPL}}
         exec("import numpy as np\n" + code, namespace)  # noqa: S102 - the test's own source
         for pid, name in IMPL.items():
             here = problems.check(pid, namespace[name], student=student)

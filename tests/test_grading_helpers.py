@@ -17,9 +17,9 @@ from lossedu.spec import Problem
 from lossedu.result import CORRECT, INCORRECT, Result
 
 SETUP = "import lossedu\nex = lossedu.session(1, homework=True)"
-Q1 = "answer_q1 = 'yhat - y'\nex.q1.check(answer_q1)"
-Q1_SIGN = "ex.q1.check('y - yhat')"
-Q2 = "import sympy\nY, YHAT = sympy.symbols('y yhat', real=True)\nex.q2.check(sympy.sign(YHAT - Y))"
+Q1 = "answer_q1 = f\"{ex.q1.params['a']}*(yhat - y)\"\nex.q1.check(answer_q1)"   # a: the example's weight
+Q1_SIGN = "ex.q1.check(f\"{ex.q1.params['a']}*(y - yhat)\")"
+Q2 = "import sympy\nY, YHAT = sympy.symbols('y yhat', real=True)\nex.q2.check(ex.q2.params['a'] * sympy.sign(YHAT - Y))"
 Q3 = ("p = ex.q3.params\nr1, r2 = p['w0'] * p['x1'] - p['y1'], p['w0'] * p['x2'] - p['y2']\n"
       "ex.q3.check((0.5 * r1**2 + 0.5 * r2**2) / 2)")
 Q3_FACTOR = ("p = ex.q3.params\nr1, r2 = p['w0'] * p['x1'] - p['y1'], p['w0'] * p['x2'] - p['y2']\n"

@@ -116,16 +116,16 @@ def graded(tmp_path_factory):
         _save(subs, OWNER, k, _read(ROOT / "solutions" / name))           # the solution: full marks
         _save(subs, "ben", k, _read(hw / name))                           # handed in untouched
     # the copier runs the solutions but types in the owner's numbers for two value answers
-    _save(subs, copier, 1, _edited(1, 'answer_q3 = risk.empirical_risk("mse", y_data, p["w0"] * x_data)',
+    _save(subs, copier, 1, _edited(1, 'answer_q3 = np.mean(0.5 * (p["w0"] * x_data - y_data) ** 2)',
                                    f"answer_q3 = {linreg_risk(OWNER)!r}"))
     _save(subs, copier, 2, _edited(2, 'answer_q3 = [loss, p_hat - p["y"]]', f"answer_q3 = {bce_at(OWNER)!r}"))
     # calls the reference library in the implementation and in the pair's gradient
     _save(subs, "cal", 1, _read(ROOT / "solutions" / NOTEBOOKS[1]))
     cheat = _edited(2, "return np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))",
-                    "return losses.bce_with_logits(y, z)")
+                    "from lossedu import losses; return losses.bce_with_logits(y, z)")
     _save(subs, "cal", 2, cheat)
     # wrong answers: a flipped sign in session 1, an unstable loss in session 2
-    _save(subs, "dot", 1, _edited(1, 'answer_q1 = "yhat - y"', 'answer_q1 = "y - yhat"'))
+    _save(subs, "dot", 1, _edited(1, 'answer_q1 = sp.diff(L, yhat)', 'answer_q1 = -sp.diff(L, yhat)'))
     _save(subs, "dot", 2, _edited(2, "return np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))",
                                   "return np.log(1 + np.exp(z)) - y * z"))
     done = subprocess.run([sys.executable, "-m", "lossedu.cli", "grade", str(subs), "--out", str(out),

@@ -51,6 +51,13 @@ def check(loss, grad, student=None):
     return problems.check(PID, (loss, grad), student=student)
 
 
+def weighted_pair(student):
+    """The stable pair for a learner's variant, whose positive term carries the weight alpha."""
+    a = problems.get(PID).variant(student).params["alpha"]
+    return (lambda y, z: a * y * np.logaddexp(0.0, -z) + (1 - y) * np.logaddexp(0.0, z),
+            lambda y, z: a * y * (sigmoid(z) - 1) + (1 - y) * sigmoid(z))
+
+
 # ---------------------------------------------------------------------------- the reference itself
 def test_reference_pair_agrees_with_scipy_and_with_its_own_finite_differences():
     loss, grad = problems.get(PID).variant(None).reference
@@ -88,6 +95,9 @@ def test_inputs_cover_extremes_ties_and_finite_difference_triples():
 # ---------------------------------------------------------------------------- verdicts
 @pytest.mark.parametrize("student", [None, "ana", "ben"])
 def test_correct_stable_pair_passes(student):
+    if student is not None:   # a learner's variant weights the positive term by alpha
+        assert check(*weighted_pair(student), student).correct
+        return
     r = check(stable_loss, stable_grad, student)
     assert r.status == "correct" and r.score == 1.0, r
     tanh_grad = lambda y, z: 0.5 * (1 + np.tanh(z / 2)) - y  # another stable sigmoid
@@ -126,7 +136,7 @@ def test_gradient_inconsistent_with_own_loss_names_the_point():
 @pytest.mark.parametrize("grad, tag, words", [
     (lambda y, z: sigmoid(z) * (1 - sigmoid(z)), "chain-rule", "∂p̂/∂z alone"),
     (lambda y, z: -(y / sigmoid(z) - (1 - y) / (1 - sigmoid(z))), "chain-rule", "That is ∂L/∂p̂"),
-    (lambda y, z: (sigmoid(z) - y) * sigmoid(z) * (1 - sigmoid(z)), "known", "squared error on the probability"),
+    (lambda y, z: (sigmoid(z) - y) * sigmoid(z) * (1 - sigmoid(z)), "extra-factor", "squared error on the probability"),
 ])
 def test_catalogued_gradient_mistakes_get_their_message(grad, tag, words):
     r = check(stable_loss, grad)
@@ -177,8 +187,11 @@ def test_unattempted_stubs():
 def test_notebook_api_takes_the_pair():
     ex = lossedu.session(2)
     q = ex[PID]
-    assert q.check((stable_loss, stable_grad)).status == "correct"
-    assert q.check((naive_loss, naive_grad)).diagnosis == "unstable"
+    assert q.check(weighted_pair(q.variant.student)).status == "correct"
+    a = q.params["alpha"]
+    naive_weighted = (lambda y, z: -(a * y * np.log(1 / (1 + np.exp(-z))) + (1 - y) * np.log(1 - 1 / (1 + np.exp(-z)))),
+                      lambda y, z: a * y * (1 / (1 + np.exp(-z)) - 1) + (1 - y) / (1 + np.exp(-z)))
+    assert q.check(naive_weighted).diagnosis == "unstable"
 
 
 # ---------------------------------------------------------------------------- across processes
@@ -214,7 +227,7 @@ def test_protocol_with_grader_drawn_inputs_and_stub_outputs():
     p = problems.get(PID)
     v = p.variant("ben")
     inputs = p.draw_inputs(v, np.random.default_rng(12345))       # secret inputs, drawn at grading time
-    outputs, warned = call_all((stable_loss, stable_grad), inputs)
+    outputs, warned = call_all(weighted_pair("ben"), inputs)
     assert functions.judge_outputs(v, inputs, outputs, warned).correct
     nothing = [functions.NOTHING] * len(inputs)
     assert functions.judge_outputs(v, inputs, nothing, None).status == "unattempted"

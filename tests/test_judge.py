@@ -159,7 +159,7 @@ def test_values_with_tolerance_and_diagnosis():
 
 def test_choice_explains_each_option():
     right, wrong = check("choice.nll", "b"), check("choice.nll", "A")
-    assert right.correct and "Gaussian" not in wrong.message and wrong.diagnosis == "known"
+    assert right.correct and "Gaussian" not in wrong.message and wrong.diagnosis == "concept"
     assert "Bernoulli" in wrong.message
     assert check("choice.nll", "e").status == "invalid"
 

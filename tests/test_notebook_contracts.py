@@ -90,3 +90,23 @@ def test_generated_exercise_runs_and_reports_unattempted(session):
     expected = {p.id for p in problems.session_problems(session)}
     assert {pid for _, pid in results} == expected, "every question must be checked once"
     assert {status for status, _ in results} == {"unattempted"}, results
+
+
+@pytest.mark.parametrize("session", problems.sessions())
+def test_answer_cells_give_the_symbols_and_helpers_the_prompts_mention(session):
+    """A SymPy answer must not raise NameError: every expression answer cell defines the problem's
+    symbols, and a notebook whose prompts mention `sigmoid` defines it for SymPy answers too."""
+    path = _notebook("exercises", session)
+    cells = [("".join(c["source"])) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    qs = problems.session_problems(session)
+    for n, problem in enumerate(qs, start=1):
+        if problem.kind not in ("expression", "vector", "steps"):
+            continue
+        cell = next(c for c in cells if f"ex.q{n}.check(" in c)
+        defined = set()
+        for names in re.findall(r'sp\.symbols\("([^"]+)"', cell) + re.findall(r'sp\.Symbol\("([^"]+)"', cell):
+            defined |= set(names.split())
+        assert set(problem.variables) <= defined, (path.name, f"q{n}", problem.variables, defined)
+    mentions = any("sigmoid" in p.variant(None).prompt() for p in qs)
+    if mentions:
+        assert "def sigmoid(" in cells[0], f"{path.name}: prompts mention sigmoid but the notebook does not define it"

@@ -44,7 +44,9 @@ def answer_of(variant):
     if kind == "value":
         return np.asarray(ref).tolist()
     if kind == "function":
-        return capstone_answer(variant) if variant.id in CAPSTONE_IDS else NUMPY_ANSWERS[variant.id]
+        if variant.id in CAPSTONE_IDS:
+            return capstone_answer(variant)
+        return NUMPY_ANSWERS[variant.id](variant.params)
     return ref
 
 
@@ -111,6 +113,10 @@ def test_every_catalogued_mistake_gets_its_diagnosis(problem):
         for student in (None, "ana", "ben", "cy", "dee"):
             v = problem.variant(student)
             wrong = mistake.answer
+            if isinstance(wrong, str):
+                wrong = render(wrong, v.context)   # "{{a}}*(y - yhat)": this variant's numbers
+                if problem.kind == "choice":         # the option written with that key, as this variant shows it
+                    wrong = v.shown_key(next(o for o in problem.options if o.key == mistake.answer))
             if callable(wrong):
                 wrong = wrong(v.params)
                 if problem.kind == "vector":
@@ -121,8 +127,10 @@ def test_every_catalogued_mistake_gets_its_diagnosis(problem):
                         continue  # this variant's numbers make the mistake coincide with the answer
                 else:
                     wrong = str(wrong)
-            tried += 1
             r = problems.check(problem.id, wrong, student=student)
+            if r.status == "correct":
+                continue  # e.g. "the weight a is missing" on the canonical variant, whose a is 1
+            tried += 1
             assert r.status == "incorrect", (mistake, student, r)
             assert r.diagnosis == mistake.diagnosis, (mistake, student, r)
             assert mistake.message in r.message
@@ -237,9 +245,36 @@ def numpy_bce_grad(y, z):
     return np.exp(-np.logaddexp(0.0, -z)) - y
 
 
-#: A NumPy answer to every implementation problem (a new function problem needs one here).
-NUMPY_ANSWERS = {"impl.bce_with_logits": stable_bce, "impl.softmax_cross_entropy": stable_softmax_ce,
-                 "impl.bce_with_logits_grad": (stable_bce, numpy_bce_grad)}
+def variant_bce(params):
+    """Stable BCE for the variant's label encoding (0/1, or ±1 as log(1 + exp(-y z)))."""
+    if params.get("labels") == "pm1":
+        return lambda y, z: np.logaddexp(0.0, -y * z)
+    return stable_bce
+
+
+def variant_softmax_ce(params):
+    """Stable softmax cross-entropy at the variant's temperature T."""
+    return lambda y, z: stable_softmax_ce(y, z / params["T"])
+
+
+def variant_weighted_pair(params):
+    """Cross-entropy with weight alpha on the positive term, and its derivative."""
+    a = params["alpha"]
+
+    def loss(y, z):
+        return a * y * np.logaddexp(0.0, -z) + (1 - y) * np.logaddexp(0.0, z)
+
+    def grad(y, z):
+        s = np.exp(-np.logaddexp(0.0, -z))
+        return a * y * (s - 1) + (1 - y) * s
+
+    return loss, grad
+
+
+#: A NumPy answer to every implementation problem, built from the variant's parameters (a new
+#: function problem needs one here).
+NUMPY_ANSWERS = {"impl.bce_with_logits": variant_bce, "impl.softmax_cross_entropy": variant_softmax_ce,
+                 "impl.bce_with_logits_grad": variant_weighted_pair}
 
 
 def test_every_function_problem_has_a_numpy_answer():
@@ -494,7 +529,7 @@ def test_messages_and_early_hints_do_not_give_the_answer_away(problem):
         answer = _forms(_pieces(v.reference))
         for k, hint in enumerate(v.hints[:-1], start=1):
             assert not _leaks(hint, answer), (problem.id, f"hint {k}", hint, _leaks(hint, answer))
-        chain = _forms([to_expr(c, problem.variables) for c in problem.chain])
+        chain = _forms([to_expr(render(c, v.context), problem.variables) for c in problem.chain])
         for mistake in problem.mistakes:
             wrong = _mistake_answer(v, mistake)
             forms = answer + chain + _forms(_corrections(v.reference, wrong))

@@ -163,7 +163,7 @@ def test_preference_accepts_equivalent_forms(answer):
 @pytest.mark.parametrize("answer, tag", [
     ("1 - sigmoid(s - t)", "sign"), ("sigmoid(t - s) - 1", "swap"),
     ("-1/sigmoid(s - t)", "chain-rule"), ("2*(sigmoid(s - t) - 1)", "factor"),
-    ("-exp(t - s)/(1 + exp(t - s))**2", "known"),                  # -σ'(s - t), written out
+    ("-exp(t - s)/(1 + exp(t - s))**2", "chain-rule"),             # -σ'(s - t), written out: the outer step is missing
 ])
 def test_preference_diagnoses(answer, tag):
     r = problems.check("grad.pairwise_preference", answer)

@@ -90,7 +90,7 @@ def test_gate_lists_exactly_what_remains():
     assert gate.locked and gate.required == 4
     assert gate.mastered == ("a", "c", "e") and gate.remaining == ("b", "d")
     text = gate.describe()
-    assert "b, d" in text and "4 of the 5" in text and "80%" in text and "1 more" in text
+    assert "q2, q4" in text and "4 of the 5" in text and "80%" in text and "1 more" in text
     assert gate_for(2, 1, ids, {"a", "b", "c", "d"}, course).state == "unlocked"
     assert gate_for(1, None, [], set(), course).state == "open"
     assert gate_for(3, 2, ids, set(), config.CourseConfig(open_sessions=(1, 3))).state == "open"
@@ -341,10 +341,13 @@ def test_figure_draws_mastery_with_labelled_axes():
 
     fig = lossedu.progress()
     sessions_ax, concepts_ax, diagnoses_ax = fig.axes[:3]
-    frames, mastered = sessions_ax.containers[:2]
+    (bars,) = sessions_ax.containers[:1]
     total = len(lossedu.session(1))
-    assert mastered[0].get_height() == pytest.approx(2 / total) and mastered[1].get_height() == 0
-    assert frames[1].get_hatch() == "//" and not frames[0].get_hatch()  # session 2 locked, 1 open
+    assert bars[0].get_height() == pytest.approx(2 / total)       # the real share, no full-height frame
+    assert all(bar.get_height() == 0 for bar in bars[1:])          # 0 mastered or locked: no bar at all
+    ticks = [t.get_text() for t in sessions_ax.get_xticklabels()]
+    assert "locked" in ticks[1] and "locked" not in ticks[0]       # session 2 marked locked, 1 open
+    assert len(sessions_ax.containers) == 1 and sessions_ax.get_ylim()[1] < 1.2
     for ax in (sessions_ax, concepts_ax, diagnoses_ax):
         assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
     assert fig._repr_png_().startswith(b"\x89PNG")
@@ -388,3 +391,11 @@ def test_progress_with_a_corrupt_database_explains_instead_of_failing(tmp_path, 
     monkeypatch.setattr(progress_view, "emit", shown.append)
     assert lossedu.progress() is None  # a notebook gets the message, no traceback
     assert len(shown) == 1 and str(path) in shown[0] and REPAIR_TEXT in shown[0]
+
+
+def test_legacy_known_diagnosis_never_reaches_the_figure_or_the_table():
+    store = ProgressStore()
+    store.record_attempt("tester", "grad.mse", 1, 0, "incorrect", 0.0, "known")
+    store.record_attempt("tester", "grad.mse", 1, 0, "incorrect", 0.0, "sign")
+    data = progress_view.summary("tester", store)
+    assert [r["diagnosis"] for r in data["diagnoses"]] == ["sign"]

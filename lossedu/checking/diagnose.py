@@ -106,16 +106,27 @@ def diagnose(variant: "Variant", table: "ReferenceTable", k: int, got: np.ndarra
                         "every point checked.")
     factor = _constant_factor(table, k, got, smooth)
     if factor is not None:
+        factor, c = factor
+        if abs(c) > 1:
+            return "factor", (f"Your answer is {factor} times the correct one at every point checked: look "
+                              "for a factor too many (a 2 that the ½ of the loss cancels, a sum where a "
+                              "mean was asked).")
         return "factor", (f"Your answer is {factor} times the correct one at every point checked: look "
                           "for a forgotten constant (a ½ from the loss, a 1/n from the average, or a 2 "
                           "from a square).")
     for g in evals["chains"]:
         with np.errstate(all="ignore"):
             restored = got * g  # the answer with the missing inner derivative put back
+            reduced = got / g   # the answer with an extra inner derivative taken out again
         both = smooth & np.isfinite(restored)
         if both.sum() >= max(1, smooth.sum() // 2) and table.close(k, restored, value)[both].all():
             return "chain-rule", ("A chain-rule factor is missing: you differentiated the outer "
                                   "function but did not multiply by the derivative of the inner one.")
+        both = smooth & np.isfinite(reduced)
+        if both.sum() >= max(1, smooth.sum() // 2) and table.close(k, reduced, value)[both].all():
+            return "extra-factor", ("Your answer has one chain-rule factor too many: the inner "
+                                    "derivative is already accounted for (for cross-entropy from a "
+                                    "logit, σ′(z) cancels against ∂L/∂p), so do not multiply it in again.")
     if evals["swapped"] and matches_swapped(table, k, got, evals["swapped"][k], smooth):
         a, b = table.problem.swap
         return "swap", f"It looks as if {a} and {b} were exchanged somewhere in your answer."
@@ -145,7 +156,9 @@ def matches_swapped(table: "ReferenceTable", k: int, got: np.ndarray, other: np.
     return bool(table.close(k, got, other)[both].all() and not table.close(k, table.value[k], other)[both].all())
 
 
-def _constant_factor(table: "ReferenceTable", k: int, got: np.ndarray, smooth: np.ndarray) -> str | None:
+def _constant_factor(table: "ReferenceTable", k: int, got: np.ndarray,
+                     smooth: np.ndarray) -> tuple[str, float] | None:
+    """``(text, c)`` when ``got`` is ``c`` times the reference at every smooth point (c ≠ ±1)."""
     value = table.value[k]
     nz = smooth & (np.abs(value) > 1e-3) & np.isfinite(got)
     if nz.sum() < 3:
@@ -157,7 +170,7 @@ def _constant_factor(table: "ReferenceTable", k: int, got: np.ndarray, smooth: n
         if not table.close(k, got, c * value)[smooth].all():
             return None
     frac = Fraction(c).limit_denominator(24)
-    return str(frac) if abs(float(frac) - c) < 1e-6 else f"{c:.4g}"
+    return (str(frac) if abs(float(frac) - c) < 1e-6 else f"{c:.4g}"), c
 
 
 def _label_message(table: "ReferenceTable", ok: np.ndarray, smooth: np.ndarray) -> str | None:

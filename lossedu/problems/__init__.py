@@ -131,7 +131,9 @@ def _judged(judge_fn: Any, problem_id: Any, answer: Any, student: Any, attempt: 
     if isinstance(variant, Result):
         return variant
     try:
-        return judge_fn(variant, answer)
+        from lossedu.checking.written import with_written  # the learner's text, shown as written
+
+        return with_written(judge_fn(variant, answer), variant.problem.kind, answer)
     except Exception as err:  # noqa: BLE001 - a check must never raise
         return Result(UNDECIDED, message=f"the checker could not decide ({type(err).__name__}: "
                       f"{err}); your answer was not marked wrong", problem_id=variant.id)

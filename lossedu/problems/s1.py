@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from lossedu import derivations as D
-from lossedu.spec import Kink, Mistake, Option, Problem, Region
+from lossedu.problems.variation import WEIGHTED
+from lossedu.spec import VALUE_TOL, Kink, Mistake, Option, Problem, Region
 
 TITLE = "From error to objective"  # the exercise set's title, as in the lesson
-VALUE_TOL = (1e-3, 2e-3)  # hand-computed numbers: three decimals are enough
 
 
 def yhat_side(label: str, low: float, high: float) -> Region:
@@ -54,22 +54,24 @@ DATA_TEXT = (r"a linear model $\hat y = w\,x$ (no bias) and two training points 
 MSE = Problem(
     id="grad.mse", session=1, kind="expression", title="Gradient of the squared error",
     concepts=("mse", "loss-function", "differentiability"),
-    prompt=r"The squared-error loss is $L(y, \hat y) = \tfrac12 (\hat y - y)^2$. "
+    prompt=r"The squared-error loss{{weighted}} is $L(y, \hat y) = {{a_tex}}\tfrac12 (\hat y - y)^2$. "
            r"Enter $\partial L / \partial \hat y$ in terms of `y` and `yhat`.",
-    variables=("y", "yhat"), domains={"y": "real", "yhat": "real"},
-    reference=lambda params: D.mse_grad(),
+    variables=("y", "yhat"), domains={"y": "real", "yhat": "real"}, **WEIGHTED,
+    reference=lambda params: params["a"] * D.mse_grad(),
     hints=("Treat $y$ as a constant and differentiate with respect to $\\hat y$ only.",
            "Use the chain rule on $(\\hat y - y)^2$: differentiate the square, then multiply by the "
            "derivative of what is inside it with respect to $\\hat y$.",
            "The ½ in front cancels the 2 from the square."),
-    solution=r"$\dfrac{\partial L}{\partial \hat y} = \tfrac12 \cdot 2(\hat y - y) \cdot 1 = \hat y - y$: "
-             "prediction minus truth, the error signal that gets backpropagated.",
+    solution=r"$\dfrac{\partial L}{\partial \hat y} = {{a_tex}}\tfrac12 \cdot 2(\hat y - y) \cdot 1 = {{a_tex}}(\hat y - y)$: "
+             "prediction minus truth (times the example's weight), the error signal that gets backpropagated.",
     mistakes=(
-        Mistake("2*(yhat - y)", "You have twice the gradient: the ½ in the loss cancels the 2 "
+        Mistake("2*{{a}}*(yhat - y)", "You have twice the gradient: the ½ in the loss cancels the 2 "
                 "that comes down from the square.", "factor"),
-        Mistake("y - yhat", "The sign is flipped: differentiate with respect to ŷ, and ŷ enters "
+        Mistake("{{a}}*(y - yhat)", "The sign is flipped: differentiate with respect to ŷ, and ŷ enters "
                 "with a plus sign.", "sign"),
-        Mistake("(yhat - y)**2/2", "That is the loss itself, not its derivative."),
+        Mistake("{{a}}*(yhat - y)**2/2", "That is the loss itself, not its derivative.", "quantity"),
+        Mistake("yhat - y", "The example's weight a is missing: a constant factor in front of the loss "
+                "stays in front of its derivative.", "factor"),
     ),
     swap=("y", "yhat"),
 )
@@ -77,26 +79,28 @@ MSE = Problem(
 MAE = Problem(
     id="grad.mae", session=1, kind="expression", title="A subgradient of the absolute error",
     concepts=("mae", "subgradients", "differentiability"),
-    prompt=r"The absolute-error loss is $L(y, \hat y) = |\hat y - y|$. Enter a subgradient of $L$ "
+    prompt=r"The absolute-error loss{{weighted}} is $L(y, \hat y) = {{a_tex}}|\hat y - y|$. Enter a subgradient of $L$ "
            r"with respect to $\hat y$, valid for every `y` and `yhat` (including a tie $\hat y = y$). "
            r"You may use `sign(...)`, `Heaviside(...)` or `Piecewise((..., cond), ..., (..., True))`.",
     variables=("y", "yhat"), domains={"y": "real", "yhat": "real"},
-    reference=lambda params: D.mae_grad(),
+    reference=lambda params: params["a"] * D.mae_grad(), **WEIGHTED,
     regions=(ABOVE, BELOW), kinks=(TIE,),
     hints=("Away from a tie, $|r|$ is a straight line of slope +1 or −1 in $r = \\hat y - y$.",
            "Find the slope of $|r|$ on each side of $r = 0$; at $r = 0$ any value between the two slopes is "
            "a subgradient.",
-           "One valid answer uses `sign(yhat - y)`."),
-    solution=r"With $r = \hat y - y$: $\partial L/\partial \hat y = +1$ if $r > 0$, $-1$ if $r < 0$, "
-             r"and any value in $[-1, 1]$ at $r = 0$. So $\operatorname{sign}(\hat y - y)$ (which gives 0 "
+           "One valid answer uses `sign(yhat - y)`, times the weight."),
+    solution=r"With $r = \hat y - y$ and weight $a = {{a}}$: $\partial L/\partial \hat y = +a$ if $r > 0$, $-a$ if $r < 0$, "
+             r"and any value in $[-a, a]$ at $r = 0$. So $a\operatorname{sign}(\hat y - y)$ (which gives 0 "
              "at a tie) is a subgradient everywhere. The gradient's size does not grow with the "
              "error, which is why MAE is robust to outliers.",
     mistakes=(
-        Mistake("Abs(yhat - y)/(yhat - y)", "That is undefined at a tie ŷ = y; a subgradient must "
-                "have a value there too (any number in [−1, 1]).", "kink"),
-        Mistake("yhat - y", "That is the gradient of the squared error; the absolute error has a "
-                "gradient of constant size."),
-        Mistake("sign(y - yhat)", "The sign is flipped: L grows when ŷ moves above y.", "sign"),
+        Mistake("{{a}}*Abs(yhat - y)/(yhat - y)", "That is undefined at a tie ŷ = y; a subgradient must "
+                "have a value there too (any number between the two slopes).", "kink"),
+        Mistake("{{a}}*(yhat - y)", "That is the gradient of the squared error; the absolute error has a "
+                "gradient of constant size.", "quantity"),
+        Mistake("{{a}}*sign(y - yhat)", "The sign is flipped: L grows when ŷ moves above y.", "sign"),
+        Mistake("sign(yhat - y)", "The example's weight a is missing: it multiplies the slope on both "
+                "sides of the tie.", "factor"),
     ),
     swap=("y", "yhat"),
 )
@@ -105,7 +109,7 @@ LINREG_RISK_VALUE = Problem(
     id="example.linreg_risk", session=1, kind="value", title="Empirical risk of a tiny regression",
     concepts=("empirical-risk", "per-example-vs-aggregate", "mse"),
     prompt="Take " + DATA_TEXT + r". Compute the empirical risk $\hat R(w) = \frac1n \sum_i L_i$ at "
-           r"$w = {{w0}}$ (a number; three decimals are enough).",
+           r"$w = {{w0}}$ (a number).",
     reference=lambda params: _regression_numbers(params)["risk"], tolerance=VALUE_TOL, **REGRESSION,
     hints=("First compute the two predictions $\\hat y_i = w x_i$.",
            "Each pointwise loss is $\\tfrac12(\\hat y_i - y_i)^2$.",
@@ -114,9 +118,9 @@ LINREG_RISK_VALUE = Problem(
              r"$L_2 = \tfrac12({{r2}})^2 = {{L2}}$. Risk: $\hat R({{w0}}) = \tfrac12(L_1 + L_2) = {{risk}}$.",
     mistakes=(
         Mistake(lambda p: 2 * _regression_numbers(p)["risk"], "You are off by a factor 2: average the "
-                "losses (divide by n = 2) and keep the ½ of the pointwise loss.", "factor"),
+                "losses (divide by n = 2) and keep the ½ of the pointwise loss.", "aggregation"),
         Mistake(lambda p: 0.5 * (abs(_regression_numbers(p)["r1"]) + abs(_regression_numbers(p)["r2"])) / 2,
-                "Square the residuals: the loss is ½(ŷ − y)², not ½|ŷ − y|."),
+                "Square the residuals: the loss is ½(ŷ − y)², not ½|ŷ − y|.", "quantity"),
     ),
 )
 
@@ -134,7 +138,9 @@ LINREG_GRAD = Problem(
              r"(w\cdot{{x2}} - {{y2}})\cdot{{x2}}\big]$. At $w = {{w0}}$ this is ${{grad}}$.",
     mistakes=(
         Mistake(lambda p: 2 * D.linreg_risk_grad(_data(p)), "You summed the terms instead of averaging "
-                "them: the empirical risk divides by n.", "factor"),
+                "them: the empirical risk divides by n.", "aggregation"),
+        Mistake(lambda p: -D.linreg_risk_grad(_data(p)), "The sign is flipped: the residual is "
+                "w·xᵢ − yᵢ (prediction minus target).", "sign"),
         Mistake(lambda p: sum(D.w * xi - yi for xi, yi in _data(p)) / 2, "A chain-rule factor is "
                 "missing: differentiate the inner function w·xᵢ − yᵢ with respect to w and multiply each "
                 "term by it.", "chain-rule"),
@@ -144,8 +150,8 @@ LINREG_GRAD = Problem(
 LINREG_GRAD_VALUE = Problem(
     id="example.linreg_grad", session=1, kind="value", title="The gradient at one weight",
     concepts=("empirical-risk", "erm", "mse"),
-    prompt="Take " + DATA_TEXT + r". Compute $d\hat R/dw$ at $w = {{w0}}$ (a number). Which way should "
-           "$w$ move to lower the risk?",
+    prompt="Take " + DATA_TEXT + r". Compute $d\hat R/dw$ at $w = {{w0}}$ (a number; "
+           "its sign tells which way $w$ must move to lower the risk: against it).",
     reference=lambda params: _regression_numbers(params)["grad"], tolerance=VALUE_TOL, **REGRESSION,
     hints=("Use $d\\hat R/dw = \\frac1n \\sum_i (w x_i - y_i)\\,x_i$.",
            "Residuals at $w = {{w0}}$: $r_1 = {{r1}}$ and $r_2 = {{r2}}$.",
@@ -157,7 +163,9 @@ LINREG_GRAD_VALUE = Problem(
                 "A chain-rule factor is missing: each residual still has to be multiplied by the derivative "
                 "of w·xᵢ with respect to w.", "chain-rule"),
         Mistake(lambda p: 2 * _regression_numbers(p)["grad"], "You summed instead of averaging: "
-                "divide by n = 2.", "factor"),
+                "divide by n = 2.", "aggregation"),
+        Mistake(lambda p: -_regression_numbers(p)["grad"], "The sign is flipped: the residual is "
+                "w·xᵢ − yᵢ (prediction minus target), not yᵢ − w·xᵢ.", "sign"),
     ),
 )
 
@@ -214,11 +222,11 @@ PER_EXAMPLE = Problem(
     mistakes=(
         Mistake(lambda p: _table_answer(p, risk_of=np.sum), "The last entry is the sum of the losses; "
                 "the empirical risk averages them (divide by n = 4), so it does not grow with the "
-                "size of the dataset."),
+                "size of the dataset.", "aggregation"),
         Mistake(lambda p: _table_answer(p, loss_of=lambda r: r**2), "Every entry is twice too large: "
                 "the squared error here carries a ½.", "factor"),
         Mistake(lambda p: _table_answer(p, loss_of=np.abs), "Those are absolute errors |ŷ − y|; "
-                "this question uses the squared error ½(ŷ − y)²."),
+                "this question uses the squared error ½(ŷ − y)².", "quantity"),
     ),
 )
 
@@ -242,8 +250,8 @@ MONTE_CARLO = Problem(
            r"for real data, so you estimate it by the average loss on $n$ fresh examples drawn from the "
            r"data distribution. With $n = {{n0}}$ examples the estimate typically misses $R(w)$ by "
            r"${{se0}}$ (its standard error). About how far off is it with $n = {{n1}}$ fresh examples? "
-           "(a number, three significant digits)",
-    reference=lambda params: _mc_numbers(params)["se1"], tolerance=(1e-2, 1e-5),
+           "(a number)",
+    reference=lambda params: _mc_numbers(params)["se1"], tolerance=VALUE_TOL,
     canonical={"n0": 100, "se0": 0.05, "n1": 10_000}, sampler=_mc_sampler, derive=_mc_numbers,
     hints=("The estimate is an average of $n$ independent losses. How does the variance of an average "
            "depend on $n$?",
@@ -258,11 +266,11 @@ MONTE_CARLO = Problem(
     mistakes=(
         Mistake(lambda p: p["se0"] * p["n0"] / p["n1"], "That scales the error like 1/n, which is how the "
                 "variance of an average shrinks. The question asks for the standard error: how is it "
-                "related to the variance?"),
+                "related to the variance?", "quantity"),
         Mistake(lambda p: p["se0"], "More fresh examples do make the estimate more precise: it is an "
-                "average of n independent losses."),
+                "average of n independent losses.", "concept"),
         Mistake(lambda p: p["se0"] * np.sqrt(p["n1"] / p["n0"]), "The ratio is upside down: with more "
-                "examples the error shrinks."),
+                "examples the error shrinks.", "swap"),
     ),
 )
 
@@ -303,13 +311,13 @@ OUTLIER = Problem(
              "\"one point above\", however far away it is: that is robustness.",
     mistakes=(
         Mistake(lambda p: [_outlier_numbers(p)["median"], _outlier_numbers(p)["mean"]], "The two numbers "
-                "are swapped: the list asks for the squared-error minimiser first, then the absolute-error one."),
+                "are swapped: the list asks for the squared-error minimiser first, then the absolute-error one.", "swap"),
         Mistake(lambda p: [_outlier_numbers(p)["median"], _outlier_numbers(p)["median"]], "The squared "
                 "error does not ignore the outlier: set the derivative of its risk to zero and see how "
-                "far the last reading pulls c."),
+                "far the last reading pulls c.", "concept"),
         Mistake(lambda p: [_outlier_numbers(p)["mean"], _outlier_numbers(p)["mean"]], "The absolute "
                 "error is not minimised there: find the c at which 0 is a subgradient of its risk (count "
-                "the readings below and above c)."),
+                "the readings below and above c).", "concept"),
     ),
 )
 

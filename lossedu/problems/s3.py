@@ -4,10 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from lossedu import derivations as D
-from lossedu.spec import Kink, Mistake, Option, Problem, Region
+from lossedu.spec import VALUE_TOL, Kink, Mistake, Option, Problem, Region, coefficient_tex
 
 TITLE = "Margins and non-smooth losses"
-VALUE_TOL = (1e-3, 2e-3)
 
 
 def margin_side(label: str, sign: float) -> Region:
@@ -75,29 +74,46 @@ def _scored_sampler(rng: np.random.Generator) -> dict:
         if mistakes not in (0, 3, 6):  # 3 of 6 would make accuracy and error rate equal
             return {"ys": ys, "ss": ss}
 
+# ---------------------------------------------------------------------------- SVM weight C
+def _c_sampler(rng: np.random.Generator) -> dict:
+    """The SVM weight C of the data term: the loss of one example is C·max(0, 1 − y s)."""
+    return {"C": int(rng.choice([2, 3, 5, 10]))}
+
+
+def _c_text(params: dict) -> dict:
+    C = params["C"]
+    return {"C_tex": coefficient_tex(C),
+            "weighted": "" if C == 1 else f", weighted by the SVM constant $C = {C}$,"}
+
+
 # ---------------------------------------------------------------------------- problems
 HINGE = Problem(
     id="grad.hinge", session=3, kind="expression", title="A subgradient of the hinge loss",
     concepts=("hinge", "margin", "subgradients", "differentiability"),
-    prompt=r"For a label $y \in \{-1, +1\}$ and a score $s$, the hinge loss is $L(y, s) = \max(0, 1 - y s)$. "
+    prompt=r"For a label $y \in \{-1, +1\}$ and a score $s$, the hinge loss{{weighted}} is $L(y, s) = {{C_tex}}\max(0, 1 - y s)$. "
            r"Enter a subgradient of $L$ with respect to $s$, valid everywhere (including $y s = 1$), in "
            "terms of `y` and `s`. `Piecewise`, `Heaviside` and `sign` are available.",
     variables=("y", "s"), domains={"y": "pm1", "s": "real"},
-    reference=lambda params: D.hinge_grad(),
+    reference=lambda params: params["C"] * D.hinge_grad(),
+    canonical={"C": 1}, sampler=_c_sampler, derive=_c_text,
     regions=(margin_side("y*s < 1", 1.0), margin_side("y*s > 1", -1.0)), kinks=(MARGIN,),
     hints=("Split into the two cases $1 - y s > 0$ and $1 - y s < 0$.",
            "Where $1 - y s > 0$ the loss is $1 - y s$, a straight line in $s$; elsewhere it is the constant 0.",
            "At $y s = 1$ any value between $-y$ and 0 is a subgradient; a `Piecewise` with a `True` branch covers it."),
-    solution=r"$\partial L/\partial s = -y$ if $y s < 1$ and $0$ if $y s > 1$; at $y s = 1$ any value "
-             r"between $-y$ and 0 works, e.g. `Piecewise((-y, y*s < 1), (0, True))`. Only points inside "
+    solution=r"With $C = {{C}}$: $\partial L/\partial s = -C y$ if $y s < 1$ and $0$ if $y s > 1$; at $y s = 1$ any value "
+             r"between $-C y$ and 0 works, e.g. `Piecewise((-{{C}}*y, y*s < 1), (0, True))`. Only points inside "
              "the margin (the support vectors) push the score.",
     mistakes=(
-        Mistake("Piecewise((-y, y*s > 1), (0, True))", "The pieces are exchanged: check on which "
+        Mistake("Piecewise((-{{C}}*y, y*s > 1), (0, True))", "The pieces are exchanged: check on which "
                 "side of the margin y·s = 1 the loss is flat.", "branch"),
-        Mistake("Piecewise((y, y*s < 1), (0, True))", "The sign is flipped: inside the margin "
-                "the loss is 1 − y·s, which falls as s grows when y = +1.", "sign"),
-        Mistake("Piecewise((-y*s, y*s < 1), (0, True))", "Your slope still depends on s, but inside "
-                "the margin the loss 1 − y·s is a straight line in s: differentiate it again with respect to s."),
+        Mistake("Piecewise(({{C}}*y, y*s < 1), (0, True))", "The sign is flipped: inside the margin "
+                "the loss is 1 − y·s, which falls as s grows for a positive label and rises for a "
+                "negative one.", "sign"),
+        Mistake("Piecewise((-{{C}}*y*s, y*s < 1), (0, True))", "Your slope still depends on s, but inside "
+                "the margin the loss 1 − y·s is a straight line in s: differentiate it again with respect to s.",
+                "quantity"),
+        Mistake("Piecewise((-y, y*s < 1), (0, True))", "The weight C is missing: it multiplies the "
+                "hinge, so it multiplies its slope too.", "factor"),
     ),
 )
 
@@ -116,7 +132,11 @@ HINGE_EXAMPLE = Problem(
              r"Subgradients: {{g1}}, {{g2}}, {{g3}} — only points inside the margin contribute.",
     mistakes=(
         Mistake(lambda p: _hinge_numbers(p)["losses"], "Those are the losses; the question asks for "
-                "their derivatives with respect to s."),
+                "their derivatives with respect to s.", "quantity"),
+        Mistake(lambda p: -_hinge_numbers(p)["grads"], "The sign is flipped: inside the margin the loss "
+                "1 − y·s has slope −y in s.", "sign"),
+        Mistake(lambda p: np.where(_margins(p) > 1, -_points(p)[0], 0.0), "The pieces are exchanged: the "
+                "hinge is flat (slope 0) for margins above 1 and has slope −y below.", "branch"),
     ),
 )
 
@@ -131,8 +151,10 @@ HINGE_PRACTICE = Problem(
     solution=r"Margins $y_i s_i$: {{m1}}, {{m2}}, {{m3}}. Losses $\max(0, 1 - y_i s_i)$: "
              r"{{L1}}, {{L2}}, {{L3}}. Only the points with margin below 1 have a positive loss.",
     mistakes=(
-        Mistake(lambda p: 1 - _margins(p), "A loss is never negative: the max(0, ·) clips 1 − y·s at 0."),
-        Mistake(lambda p: np.maximum(0, 1 + _margins(p)), "The margin enters with a minus sign: 1 − y·s."),
+        Mistake(lambda p: 1 - _margins(p), "A loss is never negative: the max(0, ·) clips 1 − y·s at 0.",
+                "branch"),
+        Mistake(lambda p: np.maximum(0, 1 + _margins(p)), "The margin enters with a minus sign: 1 − y·s.",
+                "sign"),
     ),
 )
 
@@ -197,13 +219,13 @@ ZERO_ONE_RISK = Problem(
              r"For comparison the average hinge loss is {{hinge_risk:.4f}}, an upper bound on it.",
     mistakes=(
         Mistake(lambda p: _scored(p)["strict"], "A score of exactly 0 sits on the decision boundary; "
-                "the 0-1 loss counts it as a mistake (y·s ≤ 0)."),
+                "the 0-1 loss counts it as a mistake (y·s ≤ 0).", "kink"),
         Mistake(lambda p: 1 - _scored(p)["risk"], "That is the accuracy, the share of right predictions; "
-                "the 0-1 risk is the share of mistakes."),
+                "the 0-1 risk is the share of mistakes.", "quantity"),
         Mistake(lambda p: float(_scored(p)["k"]), "That is the number of mistakes; the risk is their "
-                "average over the n examples.", "factor"),
+                "average over the n examples.", "aggregation"),
         Mistake(lambda p: _scored(p)["hinge_risk"], "That is the average hinge loss max(0, 1 − y·s); the "
-                "0-1 loss only asks whether y·s > 0."),
+                "0-1 loss only asks whether y·s > 0.", "quantity"),
     ),
 )
 

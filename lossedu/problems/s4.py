@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import numpy as np
+import sympy as sp
 
 from lossedu import derivations as D
 from lossedu.problems.s1 import ABOVE, BELOW, TIE
 from lossedu.problems.s2 import SIGMA_PRIME
-from lossedu.spec import Kink, Mistake, Option, Problem, Region
+from lossedu.problems.variation import TEMPERATURE, WEIGHTED, _tempered
+from lossedu.spec import VALUE_TOL, Kink, Mistake, Option, Problem, Region
 
 TITLE = "Designing losses"
-VALUE_TOL = (1e-3, 2e-3)
 
 
 def residual_band(label: str, low: float, high: float) -> Region:
@@ -23,15 +24,40 @@ def residual_kink(sign: float) -> Kink:
                 lambda pt, t: {**pt, "yhat": pt["y"] + sign * pt["delta"] + t})
 
 
+# ---------------------------------------------------------------------------- variant parameters
+ALPHA, BETA = D.alpha, D.beta
+
+
+def _roles_sampler(rng: np.random.Generator) -> dict:
+    """Which weight goes with which side: ``"alpha"`` (as in the lesson) or ``"beta"`` first."""
+    return {"first": str(rng.choice(["alpha", "beta"]))}
+
+
+def _swapped(expr, params: dict):
+    """``expr`` with α and β exchanged when the variant gives the first role to β."""
+    if params["first"] == "alpha":
+        return expr
+    return expr.subs({ALPHA: BETA, BETA: ALPHA}, simultaneous=True)
+
+
+def _roles_text(params: dict) -> dict:
+    one, two = (r"\alpha", r"\beta") if params["first"] == "alpha" else (r"\beta", r"\alpha")
+    word1, word2 = ("alpha", "beta") if params["first"] == "alpha" else ("beta", "alpha")
+    return {"w1": one, "w2": two, "word1": word1, "word2": word2}
+
+
+ROLES = dict(canonical={"first": "alpha"}, sampler=_roles_sampler, derive=_roles_text)
+
+
 HUBER = Problem(
     id="grad.huber", session=4, kind="expression", title="Gradient of the Huber loss",
     concepts=("robustness", "custom-loss-design", "differentiability"),
     prompt=r"With $r = \hat y - y$ and a threshold $\delta > 0$, the Huber loss is $\tfrac12 r^2$ for "
-           r"$|r| \le \delta$ and $\delta(|r| - \tfrac12\delta)$ for $|r| > \delta$. Enter "
+           r"$|r| \le \delta$ and $\delta(|r| - \tfrac12\delta)$ for $|r| > \delta$.{{weighted_sentence}} Enter "
            r"$\partial L/\partial \hat y$ in terms of `y`, `yhat` and `delta` (`Piecewise`, `sign`, "
            "`Abs`, `Min`, `Max` are available).",
     variables=("y", "yhat", "delta"), domains={"y": "real", "yhat": "real", "delta": "positive"},
-    reference=lambda params: D.huber_grad(),
+    reference=lambda params: params["a"] * D.huber_grad(), **WEIGHTED,
     regions=(residual_band("|yhat - y| < delta", -0.95, 0.95), residual_band("yhat - y > delta", 1.05, 3.0),
              residual_band("yhat - y < -delta", -3.0, -1.05)),
     kinks=(residual_kink(1.0), residual_kink(-1.0)),
@@ -39,61 +65,75 @@ HUBER = Problem(
     hints=("Differentiate each piece with respect to $\\hat y$; $\\partial r/\\partial\\hat y = 1$.",
            "The inner piece behaves like the squared error, the outer like $\\delta$ times the absolute error.",
            "Outside the band the slope is $\\delta\\,\\mathrm{sign}(r)$; the two pieces meet at $|r| = \\delta$."),
-    solution=r"$\partial L/\partial\hat y = r$ for $|r| \le \delta$ and $\delta\,\mathrm{sign}(r)$ for "
-             r"$|r| > \delta$ — equivalently the clipped residual $\max(-\delta, \min(\delta, r))$. The "
+    solution=r"$\partial L/\partial\hat y = {{a_tex}}r$ for $|r| \le \delta$ and ${{a_tex}}\delta\,\mathrm{sign}(r)$ for "
+             r"$|r| > \delta$ — equivalently the clipped residual ${{a_tex}}\max(-\delta, \min(\delta, r))$. The "
              "influence of one example is bounded by $\\delta$, which is what makes Huber robust; "
              "the loss is differentiable at $|r| = \\delta$, where both pieces give $\\pm\\delta$.",
     mistakes=(
-        Mistake("Piecewise((yhat - y, Abs(yhat - y) <= delta), (sign(yhat - y), True))",
+        Mistake("{{a}}*Piecewise((yhat - y, Abs(yhat - y) <= delta), (sign(yhat - y), True))",
                 "Outside the band the loss is δ·|r| − δ²/2: keep the factor in front of |r| when you "
-                "differentiate it.",
-                "branch"),
+                "differentiate it.", "factor"),
+        Mistake("{{a}}*Piecewise((delta*sign(yhat - y), Abs(yhat - y) <= delta), (yhat - y, True))",
+                "The two pieces are exchanged: inside the band |r| ≤ δ the loss is the quadratic ½r², "
+                "outside it is linear in |r|.", "branch"),
+        Mistake("{{a}}*Piecewise((y - yhat, Abs(yhat - y) <= delta), (delta*sign(y - yhat), True))",
+                "The sign is flipped: the residual is prediction minus target, so it grows with ŷ.", "sign"),
+        Mistake("Piecewise((yhat - y, Abs(yhat - y) <= delta), (delta*sign(yhat - y), True))",
+                "The example's weight a is missing: it multiplies both pieces.", "factor"),
     ),
 )
 
 ASYMMETRIC = Problem(
     id="grad.asymmetric_abs", session=4, kind="expression", title="Asymmetric costs",
     concepts=("custom-loss-design", "subgradients", "mae"),
-    prompt=r"Over-predicting costs $\alpha$ per unit and under-predicting $\beta$: "
-           r"$L = \alpha\max(\hat y - y, 0) + \beta\max(y - \hat y, 0)$. Enter a subgradient of $L$ "
+    prompt=r"Over-predicting costs ${{w1}}$ per unit and under-predicting ${{w2}}$: "
+           r"$L = {{w1}}\max(\hat y - y, 0) + {{w2}}\max(y - \hat y, 0)$. Enter a subgradient of $L$ "
            "with respect to $\\hat y$, valid everywhere, in terms of `y`, `yhat`, `alpha`, `beta`.",
     variables=("y", "yhat", "alpha", "beta"),
     domains={"y": "real", "yhat": "real", "alpha": "positive", "beta": "positive"},
-    reference=lambda params: D.asymmetric_abs_grad(),
+    reference=lambda params: _swapped(D.asymmetric_abs_grad(), params), **ROLES,
     regions=(ABOVE, BELOW), kinks=(TIE,), swap=("y", "yhat"),
     hints=("At most one of the two max terms is non-zero for a given $\\hat y$.",
            "Write the loss separately for $\\hat y > y$ and for $\\hat y < y$: each piece is a straight line "
            "in $\\hat y$.",
-           "At a tie any value in $[-\\beta, \\alpha]$ is a subgradient."),
-    solution=r"$\partial L/\partial\hat y = \alpha$ if $\hat y > y$, $-\beta$ if $\hat y < y$, and any value "
-             r"in $[-\beta, \alpha]$ at a tie. With $\alpha \ne \beta$ the minimiser is a quantile of "
-             r"$y$ (the $\beta/(\alpha+\beta)$ quantile) instead of the median.",
+           "At a tie any value in $[-{{w2}}, {{w1}}]$ is a subgradient."),
+    solution=r"$\partial L/\partial\hat y = {{w1}}$ if $\hat y > y$, $-{{w2}}$ if $\hat y < y$, and any value "
+             r"in $[-{{w2}}, {{w1}}]$ at a tie. With unequal costs the minimiser is a quantile of "
+             r"$y$ (the ${{w2}}/(\alpha+\beta)$ quantile) instead of the median.",
     mistakes=(
-        Mistake("Piecewise((beta, yhat > y), (-alpha, True))", "The weights are exchanged: α is the "
-                "cost of over-prediction (ŷ > y)."),
+        Mistake("Piecewise(({{word2}}, yhat > y), (-{{word1}}, True))", "The weights are exchanged: the cost "
+                "of over-prediction (ŷ > y) is the slope above the tie.", "swap"),
+        Mistake("Piecewise((-{{word2}}, yhat > y), ({{word1}}, True))", "The pieces are exchanged: above the "
+                "tie (ŷ > y) the loss grows with ŷ, so the slope there is positive.", "branch"),
     ),
 )
 
 WEIGHTED_BCE = Problem(
     id="grad.weighted_bce_logit", session=4, kind="expression", title="Class-weighted cross-entropy",
     concepts=("custom-loss-design", "nll"),
-    prompt=r"Weighted binary cross-entropy from a logit: $L = -[\,\alpha\,y\log\sigma(z) + "
-           r"\beta\,(1-y)\log(1-\sigma(z))\,]$ with $y \in \{0, 1\}$, $\alpha, \beta > 0$. Enter "
+    prompt=r"Weighted binary cross-entropy from a logit: $L = -[\,{{w1}}\,y\log\sigma(z) + "
+           r"{{w2}}\,(1-y)\log(1-\sigma(z))\,]$ with $y \in \{0, 1\}$, $\alpha, \beta > 0$. Enter "
            r"$\partial L/\partial z$ in terms of `y`, `z`, `alpha`, `beta`.",
     variables=("y", "z", "alpha", "beta"),
     domains={"y": "label01", "z": "real", "alpha": "positive", "beta": "positive"},
-    reference=lambda params: D.weighted_bce_logit_grad(), chain=(SIGMA_PRIME,),
+    reference=lambda params: _swapped(D.weighted_bce_logit_grad(), params), chain=(SIGMA_PRIME,), **ROLES,
     hints=("Differentiate $\\log\\sigma(z)$ and $\\log(1 - \\sigma(z))$ with respect to $z$ by the chain rule, "
            "with $\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))$, and simplify each.",
            "Each weight multiplies its own term; nothing else changes.",
            "With $\\alpha = \\beta = 1$ your answer must reduce to $\\sigma(z) - y$."),
-    solution=r"$\dfrac{\partial L}{\partial z} = -\alpha\,y\,(1 - \sigma(z)) + \beta\,(1 - y)\,\sigma(z)$. "
-             r"For a positive example it is $-\alpha(1-\sigma(z))$: a larger $\alpha$ pushes harder "
+    solution=r"$\dfrac{\partial L}{\partial z} = -{{w1}}\,y\,(1 - \sigma(z)) + {{w2}}\,(1 - y)\,\sigma(z)$. "
+             r"For a positive example it is $-{{w1}}(1-\sigma(z))$: a larger ${{w1}}$ pushes harder "
              "towards recall on the rare class.",
     mistakes=(
-        Mistake("-beta*y*(1 - sigmoid(z)) + alpha*(1 - y)*sigmoid(z)", "The weights are exchanged: "
-                "α multiplies the positive (y = 1) term."),
-        Mistake("sigmoid(z) - y", "That is the unweighted gradient: keep α and β on their terms."),
+        Mistake("-{{word2}}*y*(1 - sigmoid(z)) + {{word1}}*(1 - y)*sigmoid(z)", "The weights are exchanged: "
+                "look again at which weight multiplies the positive (y = 1) term.", "swap"),
+        Mistake("sigmoid(z) - y", "That is the unweighted gradient: keep each weight on its own term.",
+                "quantity"),
+        Mistake("(-{{word1}}*y*(1 - sigmoid(z)) + {{word2}}*(1 - y)*sigmoid(z))*" + SIGMA_PRIME,
+                "There is one σ′(z) too many: the derivative of log σ(z) is already 1 − σ(z), so σ′(z) "
+                "must not be multiplied in again.", "extra-factor"),
+        Mistake("{{word1}}*y*(1 - sigmoid(z)) - {{word2}}*(1 - y)*sigmoid(z)", "The sign is flipped: "
+                "raising z must lower the loss of a positive example.", "sign"),
     ),
 )
 
@@ -101,27 +141,31 @@ LABEL_SMOOTHING = Problem(
     id="grad.label_smoothing_ce", session=4, kind="vector", title="Label smoothing",
     concepts=("custom-loss-design", "nll"),
     prompt=r"Three classes, logits $(z_1, z_2, z_3)$, one-hot $y$, and smoothed targets "
-           r"$\tilde y_j = (1 - \varepsilon)\,y_j + \varepsilon/3$ with $0 \le \varepsilon < 1$. For "
-           r"$L = -\sum_j \tilde y_j \log \mathrm{softmax}(z)_j$ enter the gradient "
+           r"$\tilde y_j = (1 - \varepsilon)\,y_j + \varepsilon/3$ with $0 \le \varepsilon < 1$.{{temp}} For "
+           r"$L = -\sum_j \tilde y_j \log \mathrm{softmax}({{scaled}})_j$ enter the gradient "
            r"$(\partial L/\partial z_1, \partial L/\partial z_2, \partial L/\partial z_3)$ as a list in "
            "`z1, z2, z3, y1, y2, y3, eps`.",
     variables=("z1", "z2", "z3", "y1", "y2", "y3", "eps"),
     domains={**{f"z{j}": "real" for j in (1, 2, 3)}, **{f"y{j}": "onehot" for j in (1, 2, 3)},
              "eps": "eps"},
     components=("dL/dz1", "dL/dz2", "dL/dz3"),
-    reference=lambda params: D.label_smoothing_ce_grad(),
+    reference=lambda params: [g / sp.nsimplify(params["T"]) for g in _tempered(D.label_smoothing_ce_grad(), params)],
+    **TEMPERATURE,
     hints=("The smoothed targets still sum to 1.",
            "The softmax cross-entropy gradient you derived for a one-hot target holds for any target "
            "distribution that sums to 1.",
            "Component $j$ is $\\hat p_j - ((1-\\varepsilon) y_j + \\varepsilon/3)$."),
-    solution=r"Because $\sum_j \tilde y_j = 1$, $\partial L/\partial z_j = \hat p_j - \tilde y_j = "
-             r"\hat p_j - (1-\varepsilon)y_j - \varepsilon/3$. The target is never exactly 0 or 1, so "
+    solution=r"Because $\sum_j \tilde y_j = 1$, $\partial L/\partial z_j = (\hat p_j - \tilde y_j)/T = "
+             r"(\hat p_j - (1-\varepsilon)y_j - \varepsilon/3)/T$ with $\hat p = \mathrm{softmax}(z/T)$, $T = {{T:g}}$. The target is never exactly 0 or 1, so "
              "the logits are not pushed towards infinity.",
     mistakes=(
-        Mistake(lambda p: D.softmax_ce_grad(), "That is the gradient for the one-hot target: use the "
-                "smoothed target ỹ."),
-        Mistake(lambda p: [D.softmax(j) - ((1 - D.eps) * D.YS[j] + D.eps / 2) for j in range(3)],
-                "The smoothing mass ε is spread over K = 3 classes: ε/3 each."),
+        Mistake(lambda p: [g / sp.nsimplify(p["T"]) for g in _tempered(D.softmax_ce_grad(), p)],
+                "That is the gradient for the one-hot target: use the smoothed target ỹ.", "quantity"),
+        Mistake(lambda p: [g / sp.nsimplify(p["T"]) for g in _tempered(
+                    [D.softmax(j) - ((1 - D.eps) * D.YS[j] + D.eps / 2) for j in range(3)], p)],
+                "The smoothing mass ε is spread over K = 3 classes: ε/3 each.", "factor"),
+        Mistake(lambda p: _tempered(D.label_smoothing_ce_grad(), p), "A chain-rule factor is missing: the "
+                "softmax sees z_j / T, whose derivative with respect to z_j is 1/T.", "chain-rule"),
     ),
 )
 
@@ -129,23 +173,27 @@ L2_OBJECTIVE = Problem(
     id="grad.l2_objective", session=4, kind="expression", title="A regularized objective",
     concepts=("regularization", "erm", "mse"),
     prompt=r"For one example and the model $\hat y = w x$, the objective is "
-           r"$J(w) = \tfrac12(w x - y)^2 + \tfrac{\lambda}{2} w^2$ with $\lambda \ge 0$. Enter "
+           r"$J(w) = {{a_tex}}\tfrac12(w x - y)^2 + \tfrac{\lambda}{2} w^2$ with $\lambda \ge 0$.{{weighted_sentence}} Enter "
            r"$dJ/dw$ in terms of `w`, `x`, `y`, `lam`.",
     variables=("w", "x", "y", "lam"),
     domains={"w": "real", "x": "real", "y": "real", "lam": "nonneg"},
-    reference=lambda params: D.l2_objective_grad(),
+    reference=lambda params: params["a"] * (D.w * D.x - D.y) * D.x + D.lam * D.w, **WEIGHTED,
     hints=("Differentiate the data term and the penalty separately and add.",
            "Chain rule on the data term: the outer function is $\\tfrac12 u^2$ with $u = w x - y$; "
            "multiply its derivative by $du/dw$. Differentiate the penalty as a power of $w$.",
            "The data term gives $(w x - y)\\,x$; the 2 from $w^2$ cancels the ½ of the penalty."),
-    solution=r"$\dfrac{dJ}{dw} = (w x - y)\,x + \lambda w$. The penalty pulls $w$ towards 0 in "
+    solution=r"$\dfrac{dJ}{dw} = {{a_tex}}(w x - y)\,x + \lambda w$. The penalty pulls $w$ towards 0 in "
              "proportion to its size (weight decay).",
     mistakes=(
-        Mistake("(w*x - y) + lam*w", "A chain-rule factor is missing: differentiate the inner "
+        Mistake("{{a}}*(w*x - y) + lam*w", "A chain-rule factor is missing: differentiate the inner "
                 "function w·x − y with respect to w and multiply it in.", "chain-rule"),
-        Mistake("(w*x - y)*x", "The penalty (λ/2)w² depends on w too: its derivative belongs in dJ/dw."),
-        Mistake("(w*x - y)*x + lam*w/2", "The penalty's derivative is off by a factor: the 2 that comes "
+        Mistake("{{a}}*(w*x - y)*x", "The penalty (λ/2)w² depends on w too: its derivative belongs in dJ/dw.",
+                "quantity"),
+        Mistake("{{a}}*(w*x - y)*x + lam*w/2", "The penalty's derivative is off by a factor: the 2 that comes "
                 "down from w² cancels the ½ in front of it.", "factor"),
+        Mistake("{{a}}*(y - w*x)*x + lam*w", "The sign of the data term is flipped: the residual is "
+                "w·x − y, prediction minus target.", "sign"),
+        Mistake("(w*x - y)*x + lam*w", "The weight a of the data term is missing.", "factor"),
     ),
 )
 
@@ -215,11 +263,11 @@ CLASS_WEIGHT = Problem(
              "tune from this starting point.",
     mistakes=(
         Mistake(lambda p: _class_weight(p)["freq"], "That weight is the class frequency n_c/n, which favours "
-                "the frequent classes; imbalance calls for the inverse, n/(K·n_c)."),
+                "the frequent classes; imbalance calls for the inverse, n/(K·n_c).", "quantity"),
         Mistake(lambda p: _class_weight(p)["inverse_only"], "1/n_c has the right shape but the wrong scale: "
-                "multiply by n/K so that the weights average to 1 over the examples."),
+                "multiply by n/K so that the weights average to 1 over the examples.", "factor"),
         Mistake(lambda p: _class_weight(p)["unweighted"], "The second number is the plain cross-entropy; "
-                "the weighted loss multiplies it by w_c."),
+                "the weighted loss multiplies it by w_c.", "factor"),
     ),
 )
 
@@ -276,8 +324,11 @@ MULTITASK = Problem(
         Mistake(lambda p: _multitask(p)["no_x"], "A chain-rule factor is missing in both contributions: "
                 "differentiate the shared score s = w·x with respect to w and multiply it in.", "chain-rule"),
         Mistake(lambda p: _multitask(p)["residuals"], "Those are derivatives with respect to the predictions; "
-                "chain each back to w through its head."),
-        Mistake(lambda p: _multitask(p)["no_lam"], "Keep the task weights: task k contributes λₖ·∂Lₖ/∂w."),
+                "chain each back to w through its head.", "chain-rule"),
+        Mistake(lambda p: _multitask(p)["no_lam"], "Keep the task weights: task k contributes λₖ·∂Lₖ/∂w.",
+                "factor"),
+        Mistake(lambda p: -_multitask(p)["grads"], "The sign is flipped: each residual is prediction minus "
+                "target, ŷₖ − yₖ.", "sign"),
     ),
 )
 
@@ -318,13 +369,15 @@ L1_SOFT = Problem(
              r"$\tfrac{\lambda}{2}w^2$ would give $a/(1 + \lambda)$ instead: smaller, but never 0.",
     mistakes=(
         Mistake(lambda p: _soft(p)["l2"], "That is the minimiser with the L2 penalty (λ/2)w², which shrinks "
-                "every weight but never to 0; the L1 penalty λ|w| behaves differently."),
+                "every weight but never to 0; the L1 penalty λ|w| behaves differently.", "quantity"),
         Mistake(lambda p: _soft(p)["no_clip"], "a − λ·sign(a) is right only while it keeps the sign of a. "
-                "For |a| ≤ λ check the subgradient set of J at w = 0 instead."),
+                "For |a| ≤ λ check the subgradient set of J at w = 0 instead.", "branch"),
         Mistake(lambda p: _soft(p)["shift"], "The penalty pulls towards 0 from both sides: its subgradient "
-                "is λ·sign(w), so a negative a moves up, not down."),
+                "is λ·sign(w), so a negative a moves up, not down.", "sign"),
+        Mistake(lambda p: np.abs(_soft(p)["w"]), "The sign of a was dropped: the soft threshold keeps the "
+                "sign, w* = sign(a)·max(|a| − λ, 0).", "sign"),
         Mistake(lambda p: np.array(p["a"], dtype=float), "That is the minimiser without the penalty: the "
-                "term λ|w| has to be in the optimality condition."),
+                "term λ|w| has to be in the optimality condition.", "quantity"),
     ),
 )
 

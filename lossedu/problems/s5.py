@@ -4,11 +4,10 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from lossedu.spec import Mistake, Option, Problem
+from lossedu.spec import VALUE_TOL, Mistake, Option, Problem
 from lossedu.checking.symbolic import SYMBOLS, sigmoid
 
 TITLE = "Optimizing with losses"
-VALUE_TOL = (1e-3, 2e-3)
 
 
 def _arrays(params: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -27,7 +26,11 @@ def _numbers(params: dict) -> dict:
             "resid_batch": ", ".join(f"{v:g}" for v in (w0 * x - y)[batch]),
             "terms_batch": ", ".join(f"{v:g}" for v in per_example[batch]),
             "terms_all": ", ".join(f"{v:g}" for v in per_example),
-            "no_x_batch": (w0 * x - y)[batch].mean()}
+            "no_x_batch": (w0 * x - y)[batch].mean(),
+            # the batch numbers read as 0-based indices (number 6 wraps to row 0, as a learner's
+            # off-by-one would never reach it without an error)
+            "shifted": per_example[np.array(params["batch"]) % len(x)].mean(),
+            "flipped": ((y - w0 * x) * x)[batch].mean()}
 
 
 def _table(x: np.ndarray, y: np.ndarray) -> str:
@@ -54,7 +57,8 @@ MINI = Problem(
     id="example.minibatch_grad", session=5, kind="value", title="A mini-batch gradient",
     concepts=("batch-vs-per-sample", "empirical-risk"),
     prompt=SETUP + r"Compute the mini-batch gradient $\frac1m\sum_{i\in B} (w x_i - y_i)\,x_i$ for the "
-           r"batch $B = \{ {{batch_text}} \}$ (a number).",
+           r"batch $B = \{ {{batch_text}} \}$ (a number). Examples are numbered from 1, as in the table; "
+           r"NumPy indexes from 0.",
     reference=lambda params: _numbers(params)["mini"], **DATA,
     hints=("Use only the examples in the batch, and divide by the batch size $m = 3$.",
            "Per-example gradient: $(w x_i - y_i)\\,x_i$.",
@@ -62,12 +66,17 @@ MINI = Problem(
     solution=r"Per-example gradients on the batch: {{terms_batch}}. Their mean is ${{mini:.4g}}$.",
     mistakes=(
         Mistake(lambda p: _numbers(p)["sum_batch"] / 6, "Divide by the batch size m = 3, not by the "
-                "number of training examples.", "factor"),
+                "number of training examples.", "aggregation"),
         Mistake(lambda p: _numbers(p)["sum_batch"], "Average over the batch: divide the sum by m = 3.",
-                "factor"),
+                "aggregation"),
         Mistake(lambda p: _numbers(p)["no_x_batch"], "A chain-rule factor is missing: multiply each "
                 "residual by its xᵢ.", "chain-rule"),
-        Mistake(lambda p: _numbers(p)["full"], "That is the full-batch gradient; use only the batch."),
+        Mistake(lambda p: _numbers(p)["full"], "That is the full-batch gradient over all six examples; the "
+                "question asks for the batch B only.", "batch"),
+        Mistake(lambda p: _numbers(p)["shifted"], "Those are the wrong examples: the batch numbers count "
+                "from 1, so example i is row i − 1 of a NumPy array.", "indexing"),
+        Mistake(lambda p: _numbers(p)["flipped"], "The sign is flipped: the residual is w·xᵢ − yᵢ, "
+                "prediction minus target.", "sign"),
     ),
 )
 
@@ -79,16 +88,20 @@ FULL = Problem(
     hints=("Compute the six per-example gradients $(w x_i - y_i)\\,x_i$.", "Average them ($n = 6$)."),
     solution=r"Per-example gradients: {{terms_all}}. Their mean is ${{full:.4g}}$.",
     mistakes=(
-        Mistake(lambda p: 6 * _numbers(p)["full"], "Average: divide the sum by n = 6.", "factor"),
-        Mistake(lambda p: _numbers(p)["mini"], "That is the mini-batch gradient; use all six examples."),
+        Mistake(lambda p: 6 * _numbers(p)["full"], "Average: divide the sum by n = 6.", "aggregation"),
+        Mistake(lambda p: _numbers(p)["mini"], "That is the mini-batch gradient; use all six examples.", "batch"),
+        Mistake(lambda p: -_numbers(p)["full"], "The sign is flipped: the residual is w·xᵢ − yᵢ, "
+                "prediction minus target.", "sign"),
+        Mistake(lambda p: float(np.mean(p["w0"] * _arrays(p)[0] - _arrays(p)[1])), "A chain-rule factor is "
+                "missing: multiply each residual by its xᵢ.", "chain-rule"),
     ),
 )
 
 SGD = Problem(
     id="example.sgd_step", session=5, kind="value", title="One per-sample step",
     concepts=("batch-vs-per-sample", "erm"),
-    prompt=SETUP + r"Take one stochastic gradient step on example $i = {{i}}$ alone with learning rate "
-           r"$\eta = {{eta}}$. What is the new weight?",
+    prompt=SETUP + r"Take one stochastic gradient step on example $i = {{i}}$ alone (numbered from 1, as in "
+           r"the table) with learning rate $\eta = {{eta}}$. What is the new weight?",
     reference=lambda params: _numbers(params)["w1"], **DATA,
     hints=("The per-sample gradient is $(w x_i - y_i)\\,x_i$ for this one example.",
            "A gradient step moves against the gradient: $w \\leftarrow w - \\eta\\,g$."),
@@ -97,7 +110,9 @@ SGD = Problem(
         Mistake(lambda p: p["w0"] + p["eta"] * _numbers(p)["g_i"], "Step against the gradient: "
                 "w − η·g, not w + η·g.", "sign"),
         Mistake(lambda p: -p["eta"] * _numbers(p)["g_i"], "That is the change in w; add it to the "
-                "current weight."),
+                "current weight.", "quantity"),
+        Mistake(lambda p: p["w0"] - p["eta"] * _numbers(p)["full"], "That step uses the full-batch "
+                "gradient; a per-sample step uses example i alone.", "batch"),
     ),
 )
 
@@ -154,7 +169,7 @@ PARTITION = Problem(
     title="Batches of a partition average to the full gradient",
     concepts=("batch-vs-per-sample", "empirical-risk"),
     prompt=SETUP + r"One shuffled pass over the data splits it into three mini-batches of $m = 2$: "
-           r"{{parts_text}}. Compute the three mini-batch gradients "
+           r"{{parts_text}} (examples numbered from 1, as in the table). Compute the three mini-batch gradients "
            r"$\hat g_{B} = \frac1m\sum_{i\in B}(w x_i - y_i)\,x_i$ and then their average. Answer with four "
            r"numbers: $\hat g_{B_1}, \hat g_{B_2}, \hat g_{B_3}$ and the average. Compare the average with the "
            "full-batch gradient.",
@@ -172,13 +187,13 @@ PARTITION = Problem(
              "Each single batch gradient is still far from it: that is the noise of a step.",
     mistakes=(
         Mistake(lambda p: _partition_numbers(p)["sums"], "A batch gradient averages over its m = 2 "
-                "examples: divide each batch sum by 2.", "factor"),
+                "examples: divide each batch sum by 2.", "aggregation"),
         Mistake(lambda p: _partition_numbers(p)["over_n"], "Divide each batch sum by the batch size m = 2, "
-                "not by the number of training examples.", "factor"),
+                "not by the number of training examples.", "aggregation"),
         Mistake(lambda p: _partition_numbers(p)["no_x"], "A chain-rule factor is missing: multiply each "
                 "residual by its xᵢ.", "chain-rule"),
         Mistake(lambda p: _partition_numbers(p)["total"], "The last entry is the average of the three batch "
-                "gradients, not their sum."),
+                "gradients, not their sum.", "aggregation"),
     ),
 )
 
@@ -191,6 +206,8 @@ def _confident(params: dict) -> dict:
     dp = p * (1 - p)
     grads = np.array([p - y, (p - y) * dp, np.sign(p - y) * dp])
     return {"p": p, "dp": dp, "grads": grads, "ce": grads[0], "se": grads[1], "ae": grads[2],
+            "no_dp": np.array([p - y, p - y, np.sign(p - y)]),
+            "extra_dp": np.array([(p - y) * dp, (p - y) * dp, np.sign(p - y) * dp]),
             "wrt_p": np.array([-y / p + (1 - y) / (1 - p), p - y, np.sign(p - y)]),
             "losses": np.array([-(y * np.log(p) + (1 - y) * np.log(1 - p)), 0.5 * (p - y) ** 2, abs(p - y)]),
             "ratio": abs(grads[0] / grads[1])}
@@ -209,8 +226,8 @@ CONFIDENT = Problem(
            r"has label $y = {{y}}$ and logit $z = {{z}}$: a confident mistake. Compute $\partial L/\partial z$ "
            r"for three losses on this example: cross-entropy $-[y\log\hat p + (1-y)\log(1-\hat p)]$, squared "
            r"error on the probability $\tfrac12(\hat p - y)^2$, and absolute error on the probability "
-           r"$|\hat p - y|$. Answer with three numbers in that order, to three significant digits.",
-    canonical={"y": 1, "z": -4.0}, sampler=_confident_sampler, derive=_confident, tolerance=(5e-3, 1e-5),
+           r"$|\hat p - y|$. Answer with three numbers in that order.",
+    canonical={"y": 1, "z": -4.0}, sampler=_confident_sampler, derive=_confident, tolerance=VALUE_TOL,
     reference=lambda params: _confident(params)["grads"],
     hints=("Chain rule: $\\partial L/\\partial z = \\partial L/\\partial\\hat p \\cdot \\sigma'(z)$ with "
            "$\\sigma'(z) = \\hat p(1 - \\hat p)$.",
@@ -225,7 +242,14 @@ CONFIDENT = Problem(
         Mistake(lambda p: _confident(p)["wrt_p"], "Those are derivatives with respect to p̂; chain them "
                 "through p̂ = σ(z) to get derivatives with respect to z.", "chain-rule"),
         Mistake(lambda p: _confident(p)["losses"], "Those are the loss values; the question asks for their "
-                "derivatives with respect to z."),
+                "derivatives with respect to z.", "quantity"),
+        Mistake(lambda p: _confident(p)["no_dp"], "The errors on the probability are missing σ′(z): chain "
+                "∂L/∂p̂ through p̂ = σ(z), i.e. multiply by σ′(z) = p̂(1 − p̂).", "chain-rule"),
+        Mistake(lambda p: _confident(p)["extra_dp"], "The cross-entropy entry has one σ′(z) too many: "
+                "for cross-entropy σ′(z) cancels against the denominator of ∂L/∂p̂, so it is not multiplied "
+                "in again.", "extra-factor"),
+        Mistake(lambda p: -_confident(p)["grads"], "The signs are flipped: on a confident mistake every loss "
+                "must push the logit back towards the label.", "sign"),
     ),
 )
 
@@ -234,46 +258,61 @@ CONFIDENT = Problem(
 s, t = SYMBOLS["s"], SYMBOLS["t"]
 
 
-def preference_loss() -> sp.Expr:
-    """L(s, t) = −log σ(s − t): the preferred answer (score s) should outscore the other (score t)."""
-    return -sp.log(sigmoid(s - t))
+def preference_loss(m: float = 0) -> sp.Expr:
+    """L(s, t) = −log σ(s − t − m): the preferred answer (score s) should outscore the other (score t)
+    by the margin m."""
+    return -sp.log(sigmoid(s - t - sp.nsimplify(m)))
 
 
-def preference_grad() -> sp.Expr:
-    """∂L/∂s = σ(s − t) − 1."""
-    return sigmoid(s - t) - 1
+def preference_grad(m: float = 0) -> sp.Expr:
+    """∂L/∂s = σ(s − t − m) − 1."""
+    return sigmoid(s - t - sp.nsimplify(m)) - 1
+
+
+def _margin_sampler(rng: np.random.Generator) -> dict:
+    return {"m": float(rng.choice([0.5, 1.0, 2.0, 3.0]))}
+
+
+def _margin_text(params: dict) -> dict:
+    m = params["m"]
+    if m == 0:
+        return {"u": "s - t", "u_tex": "s - t", "margin": ""}
+    return {"u": f"s - t - {m:g}", "u_tex": f"s - t - {m:g}",
+            "margin": f" It asks for a margin: the preferred answer should win by at least $m = {m:g}$."}
 
 
 PREFERENCE = Problem(
     id="grad.pairwise_preference", session=5, kind="expression", title="A pairwise preference loss",
     concepts=("nll", "custom-loss-design", "margin"),
     prompt=r"A reward model scores two answers to the same question: $s$ for the one people preferred and "
-           r"$t$ for the other. It is trained with the pairwise loss $L(s, t) = -\log\sigma(s - t)$, the "
-           r"negative log-likelihood of the model $P(\text{preferred wins}) = \sigma(s - t)$, i.e. the "
-           r"logistic loss of the margin $s - t$. Enter $\partial L/\partial s$ in terms of `s` and `t` "
-           "(`sigmoid` and `exp` are available).",
+           r"$t$ for the other. It is trained with the pairwise loss $L(s, t) = -\log\sigma({{u_tex}})$, the "
+           r"negative log-likelihood of the model $P(\text{preferred wins}) = \sigma({{u_tex}})$, i.e. the "
+           r"logistic loss of the margin ${{u_tex}}$.{{margin}} Enter $\partial L/\partial s$ in terms of `s` and `t` "
+           "(in text, `sigmoid` and `exp` are available; in SymPy write σ(u) as `1/(1 + sp.exp(-u))`).",
     variables=("s", "t"), domains={"s": "real", "t": "real"},
-    reference=lambda params: preference_grad(), swap=("s", "t"),
-    chain=("sigmoid(s - t)*(1 - sigmoid(s - t))",),
+    canonical={"m": 0.0}, sampler=_margin_sampler, derive=_margin_text,
+    reference=lambda params: preference_grad(params["m"]), swap=("s", "t"),
+    chain=("sigmoid({{u}})*(1 - sigmoid({{u}}))",),
     hints=("Write $u = s - t$; then $\\partial u/\\partial s = 1$.",
            "Outer step: $\\frac{d}{dv}(-\\log v) = -1/v$ with $v = \\sigma(u)$; inner step: "
            "$\\sigma'(u)$, as in the logistic loss.",
            "Multiply the two steps, $-\\sigma'(u)/\\sigma(u)$ with $\\sigma'(u) = \\sigma(u)(1 - \\sigma(u))$, "
            "and simplify; mind the sign."),
-    solution=r"$\dfrac{\partial L}{\partial s} = -(1 - \sigma(s - t)) = \sigma(s - t) - 1$, which lies in "
+    solution=r"With $u = {{u_tex}}$: $\dfrac{\partial L}{\partial s} = -(1 - \sigma(u)) = \sigma(u) - 1$, which lies in "
              r"$(-1, 0)$: gradient descent always raises $s$, hard when the pair is ranked the wrong way "
              r"($s \ll t$, gradient near $-1$) and hardly at all once $s - t$ is large. By symmetry "
              r"$\partial L/\partial t = 1 - \sigma(s - t)$. It is binary cross-entropy from a logit with "
              r"$z = s - t$ and label 1.",
     mistakes=(
-        Mistake("1 - sigmoid(s - t)", "That is the derivative with respect to t (or a flipped sign): "
+        Mistake("1 - sigmoid({{u}})", "That is the derivative with respect to t (or a flipped sign): "
                 "raising s must lower the loss, so ∂L/∂s is negative.", "sign"),
-        Mistake("sigmoid(s - t)", "That is not the derivative of −log σ(u): differentiate the log (outer "
-                "step) and σ (inner step), multiply, and simplify."),
-        Mistake("-1/sigmoid(s - t)", "You differentiated −log(·) but not the σ inside: differentiate "
+        Mistake("sigmoid({{u}})", "That is not the derivative of −log σ(u): differentiate the log (outer "
+                "step) and σ (inner step), multiply, and simplify.", "other"),
+        Mistake("-1/sigmoid({{u}})", "You differentiated −log(·) but not the σ inside: differentiate "
                 "σ(u) with respect to u and multiply it in.", "chain-rule"),
-        Mistake("-sigmoid(s - t)*(1 - sigmoid(s - t))", "That is −σ'(s − t), the inner derivative alone: "
-                "the outer step, the derivative of −log v at v = σ(s − t), is missing."),
+        Mistake("-sigmoid({{u}})*(1 - sigmoid({{u}}))", "That is −σ'(u), the inner derivative alone: "
+                "the outer step, the derivative of −log v at v = σ(u), is missing.", "chain-rule"),
+        Mistake("sigmoid(s - t) - 1", "The margin m is missing: the loss is −log σ(s − t − m).", "quantity"),
     ),
 )
 
