@@ -30,10 +30,13 @@ import numpy as np
 
 #: Training examples a learner receives.
 N_TRAIN = 1000
-#: Choices the sampler draws from (kept so that p* > rho + 0.04 and plain BCE at 0.5 is costly).
+#: Ranges the sampler draws from (kept so that p* > rho + 0.04 and plain BCE at 0.5 is costly).
+#: The flip rate (3 decimals) and the cost of a miss (2 decimals) are drawn on fine grids, so a
+#: retry's threshold and noise level differ from the previous attempt's: the three design
+#: problems share one draw, and a repeat there would let a revealed solution answer the retry.
 PRIORS = (0.15, 0.2, 0.25)
-FLIP_RATES = (0.05, 0.08, 0.1)
-FN_COSTS = (4.0, 5.0, 6.0)
+FLIP_RATES = (0.05, 0.10)
+FN_COSTS = (4.0, 6.0)
 
 Params = dict[str, Any]
 
@@ -45,8 +48,8 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 def sample(rng: np.random.Generator) -> Params:
     """A scenario: its numbers and its training set (X of shape (N_TRAIN, 2), y of 0/1 labels)."""
     pi = float(rng.choice(PRIORS))
-    rho = float(rng.choice(FLIP_RATES))
-    c_fn = float(rng.choice(FN_COSTS))
+    rho = round(float(rng.uniform(*FLIP_RATES)), 3)
+    c_fn = round(float(rng.uniform(*FN_COSTS)), 2)
     angle = rng.uniform(0.0, 2 * np.pi)
     mu0 = np.round(rng.normal(0.0, 0.5, 2), 2)
     mu1 = np.round(mu0 + rng.uniform(1.5, 2.2) * np.array([np.cos(angle), np.sin(angle)]), 2)

@@ -12,10 +12,9 @@ import numpy as np
 
 from lossedu.checking import design, scenario
 from lossedu.checking.symbolic import parse
-from lossedu.spec import Mistake, Option, Problem
+from lossedu.spec import VALUE_TOL, Mistake, Option, Problem
 
 TITLE = "Capstone: design, derive, train and defend a loss"
-VALUE_TOL = (1e-3, 1e-3)
 SCENARIO = "cap.design"
 #: The canonical scenario (no learner id): a fixed draw, so worked examples stay true.
 CANONICAL = scenario.sample(np.random.default_rng(2024))
@@ -60,9 +59,9 @@ BAYES_LOGODDS = Problem(
              "logistic regression is the right model.",
     mistakes=(
         Mistake(lambda p: _logodds_expr(p, prior=False), "Close: the class prior is missing. Bayes' rule "
-                "multiplies each density by its prior, which adds log(π/(1 − π)) to the log-odds."),
+                "multiplies each density by its prior, which adds log(π/(1 − π)) to the log-odds.", "quantity"),
         Mistake(lambda p: _logodds_expr(p, const_sign=-1.0), "The constant term has the wrong sign: expand "
-                "(x − μ₁)² − (x − μ₀)² carefully."),
+                "(x − μ₁)² − (x − μ₀)² carefully.", "sign"),
     ),
 )
 
@@ -70,7 +69,7 @@ BAYES_LOGODDS = Problem(
 _SCENARIO_TEXT = (
     r"**Your scenario.** Two features; the recorded label is positive for about "
     r"{{pos_share:.0%}} of the {{n_train}} training examples `X` (shape ({{n_train}}, 2)) and `y` (0/1) in "
-    r"`params`, and **{{rho_pct:.0f}} % of all labels were flipped at random** (noise). Deciding 1 for "
+    r"`params`, and **{{rho_pct:.1f}} % of all labels were flipped at random** (noise). Deciding 1 for "
     r"a recorded 0 costs $c_{FP} = {{c_fp:g}}$; deciding 0 for a recorded 1 costs $c_{FN} = {{c_fn:g}}$. "
     r"Costs are charged on the labels as recorded, so the probability that matters is "
     r"$\eta(x) = P(y{=}1 \mid x)$ of the recorded labels.")
@@ -98,11 +97,11 @@ THRESHOLD = Problem(
              r"clean labels would be thresholded at $(t^* - \rho)/(1-2\rho) = {{clean_threshold:.4f}}$ instead.",
     mistakes=(
         Mistake(lambda p: p["c_fn"] / (p["c_fp"] + p["c_fn"]), "The costs are swapped: a missed positive "
-                "is the expensive mistake here, so the threshold must make positives easier to predict."),
-        Mistake(lambda p: 0.5, "1/2 is the threshold for equal costs; here the two mistakes cost different amounts."),
-        Mistake(lambda p: p["c_fp"] / p["c_fn"], "That is a ratio of costs, i.e. odds; the threshold is a probability."),
+                "is the expensive mistake here, so the threshold must make positives easier to predict.", "swap"),
+        Mistake(lambda p: 0.5, "1/2 is the threshold for equal costs; here the two mistakes cost different amounts.", "concept"),
+        Mistake(lambda p: p["c_fp"] / p["c_fn"], "That is a ratio of costs, i.e. odds; the threshold is a probability.", "quantity"),
         Mistake(lambda p: _scenario_numbers(p)["clean_threshold"], "That threshold is for the clean-label "
-                "probability; the costs are charged on the labels as recorded, noise included."),
+                "probability; the costs are charged on the labels as recorded, noise included.", "quantity"),
     ),
 )
 
@@ -133,10 +132,10 @@ WEIGHTED_THRESHOLD = Problem(
              r"it is exactly 1/2: weighting by the costs moves the threshold into the loss.",
     mistakes=(
         Mistake(scenario.cost_threshold, "That is the threshold for a calibrated model; the weights made this "
-                "model's probabilities larger, so the threshold moves too."),
+                "model's probabilities larger, so the threshold moves too.", "factor"),
         Mistake(lambda p: p["beta"] * p["c_fp"] / (p["beta"] * p["c_fp"] + p["alpha"] * p["c_fn"]),
-                "The adjustment goes the wrong way: weighting positives more raises q, so the threshold rises."),
-        Mistake(lambda p: 0.5, "1/2 is right only when α/β equals c_FN/c_FP."),
+                "The adjustment goes the wrong way: weighting positives more raises q, so the threshold rises.", "swap"),
+        Mistake(lambda p: 0.5, "1/2 is right only when α/β equals c_FN/c_FP.", "concept"),
     ),
 )
 
@@ -204,7 +203,7 @@ CLASSIFIER = Problem(
     inputs=design.classifier_inputs, outputs_judge=design.judge_classifier_outputs,
     hints=("Plain cross-entropy thresholded at 1/2 ignores the costs: the threshold question of this task "
            "tells you where to cut a calibrated probability.",
-           "With {{rho_pct:.0f}} % flipped labels, cross-entropy's $\\sigma(z)$ is squeezed toward the middle; "
+           "With {{rho_pct:.1f}} % flipped labels, cross-entropy's $\\sigma(z)$ is squeezed toward the middle; "
            "a loss that models the noise gives probabilities you can threshold as they are.",
            "Train with gradient descent on the mean of your loss (a small L2 penalty helps), then predict 1 "
            "where your model's probability of a recorded 1 exceeds $c_{FP}/(c_{FP}+c_{FN})$."),
