@@ -111,6 +111,11 @@ class Problem:
     options : the options of a choice problem.
     inputs : ``(params, rng) -> list of keyword-argument dicts`` for a function problem.
     signature : how the learner's function is called, e.g. ``"f(y, z) -> array (n,)"``.
+    scenario : a key shared by problems that work on one scenario (the same numbers and data for
+        a learner): the variant seed is drawn from it instead of the problem id. Empty: the id.
+    outputs_judge : ``(variant, inputs, outputs, warnings) -> Result`` for a function problem
+        judged by its own rule instead of by comparison with ``reference`` (a loss the learner
+        designs, a classifier scored on hidden inputs); None: compare with ``reference``.
     """
 
     id: str
@@ -138,6 +143,8 @@ class Problem:
     options: tuple[Option, ...] = ()
     inputs: Callable[[Params, np.random.Generator], list[dict[str, np.ndarray]]] | None = None
     signature: str = ""
+    scenario: str = ""
+    outputs_judge: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -159,13 +166,14 @@ class Problem:
     def variant(self, student: str | None = None, attempt: int = 0) -> "Variant":
         """The variant of this problem for ``student`` (canonical when ``student`` is None).
 
-        The seed is the SHA-256 of ``f"{student}|{problem_id}|{attempt}"``, so the same learner
-        sees the same numbers on every machine. A retry (``attempt + 1``) draws again from its own
-        seed until its reference answer differs from the previous attempt's (see
-        :func:`_learner_params`), so a revealed solution never answers the next variant. A choice
-        problem also draws the order of its options (``params["order"]``).
+        The seed is the SHA-256 of ``f"{student}|{key}|{attempt}"`` where ``key`` is the problem's
+        ``scenario`` when set and its id otherwise, so the same learner sees the same numbers on
+        every machine, and problems of one scenario share their data. A retry (``attempt + 1``)
+        draws again from its own seed until its reference answer differs from the previous
+        attempt's (see :func:`_learner_params`), so a revealed solution never answers the next
+        variant. A choice problem also draws the order of its options (``params["order"]``).
         """
-        seed = variant_seed(student, self.id, attempt)
+        seed = variant_seed(student, self.scenario or self.id, attempt)
         if student is None:
             params = dict(self.canonical)
             if self.kind == "choice":
@@ -342,11 +350,11 @@ def _learner_params(problem: Problem, student: str, attempt: int) -> Params:
     if problem.sampler is None and problem.kind != "choice":
         return dict(problem.canonical)
     if attempt > MAX_CHAIN:
-        return draw(np.random.default_rng(variant_seed(student, problem.id, attempt)), None)
+        return draw(np.random.default_rng(variant_seed(student, problem.scenario or problem.id, attempt)), None)
     chain = _CHAINS.setdefault((problem.id + "\x00" + repr(id(problem)), student), [])
     while len(chain) <= attempt:
         a = len(chain)
-        rng = np.random.default_rng(variant_seed(student, problem.id, a))
+        rng = np.random.default_rng(variant_seed(student, problem.scenario or problem.id, a))
         chain.append(draw(rng, answer_key(problem, chain[-1]) if a > 0 else None))
     return chain[attempt]
 

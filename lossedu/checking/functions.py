@@ -137,6 +137,8 @@ def judge_outputs(variant: Variant, inputs: Sequence[dict[str, np.ndarray]], out
     if len(outputs) != len(inputs):
         return Result(INVALID, message=f"Expected {len(inputs)} outputs, one per input, got "
                       f"{len(outputs)}.", problem_id=pid)
+    if problem.outputs_judge is not None:  # a problem with its own rule (e.g. lossedu.checking.design)
+        return problem.outputs_judge(variant, inputs, outputs, warnings)
     if is_pair(inputs):
         return judge_pair_outputs(variant, inputs, outputs, warnings)
     warnings = list(warnings) if warnings is not None else [[] for _ in inputs]

@@ -26,7 +26,7 @@ __all__ = ["Problem", "Variant", "Mistake", "Option", "Region", "Kink", "variant
            "get", "add_session", "all_problems", "session_problems", "sessions", "session_title", "check", "check_steps"]
 
 #: Session number -> module holding that session's problems.
-SESSION_MODULES: dict[int, str] = {k: f"lossedu.problems.s{k}" for k in range(1, 6)}
+SESSION_MODULES: dict[int, str] = {k: f"lossedu.problems.s{k}" for k in range(1, 7)}
 
 
 @lru_cache(maxsize=1)
