@@ -110,13 +110,14 @@ def attacks(paths: dict[str, Path]) -> dict[str, tuple[int, str, bool]]:
             "raise RuntimeError('LEAK' + text[:400])\n"), True),
         "mallory_answers": (1, (
             "import importlib, glob\n"
-            "names = ['lossedu.problems', 'lossedu.checking', 'lossedu.grading.engine', 'lossedu.grading.judging', 'lossedu.exercise', 'scipy', 'torch', 'sklearn']\n"
+            "names = ['lossedu.problems', 'lossedu.checking', 'lossedu.grading.engine', 'lossedu.grading.judging', 'lossedu.exercise', 'lossedu.losses', 'lossedu.risk', 'scipy', 'torch', 'sklearn']\n"
             "got = []\nfor n in names:\n    try:\n        importlib.import_module(n); got.append(n)\n"
             "    except Exception:\n        pass\n"
             "banks = [p for d in ('/sandbox', '/root', '/work', '/home', '/usr/lib/python3') "
             "for p in glob.glob(d + '/**/problems/s1*.py', recursive=True)]\n"
+            "banks += glob.glob('/sandbox/**/lossedu/losses.py', recursive=True)\n"
             "ref = getattr(ex.q3, 'variant', None)\n"
-            "if got or banks or ref is not None:\n    ex.q1.check('yhat - y')\n"
+            "if got or banks or ref is not None:\n    ex.q1.check(f\"{ex.q1.params['a']}*(yhat - y)\")\n"
             "raise RuntimeError(f'FOUND {got} {banks} {ref}')\n"), False),
         "mallory_outcome": (1, _prelude() + (
             "os.write(3, b'{\"type\": \"done\"}\\n')\n"

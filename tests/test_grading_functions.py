@@ -41,8 +41,16 @@ def test_function_answers_are_judged_from_outputs(tmp_path, monkeypatch):
     assert book["stable"]["total"] == "7" and book["naive"]["total"] == "5"
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     fn = {r["student"]: r["result"] for r in results["results"] if r["problem"] == "test.bce_fn"}
-    for cheat in ("library", "hidden"):
-        assert fn[cheat]["diagnosis"] == "reference", cheat
+    assert fn["hidden"]["diagnosis"] == "reference"
+    assert "lossedu.losses" in fn["hidden"]["message"]
+    # lossedu's ready-made losses do not exist in the sandbox: the import fails with a clear error,
+    # reported in the feedback, and nothing was checked
+    assert fn["library"]["status"] == "unattempted"
+    library_errors = [e for s in results["submissions"] if s["student"] == "library" for e in s["cell_errors"]]
+    assert [e["error"] for e in library_errors] == ["ModuleNotFoundError"]
+    assert "lossedu.losses" in library_errors[0]["message"] and "NumPy" in library_errors[0]["message"]
+    feedback = (tmp_path / "out" / "feedback" / "library.md").read_text(encoding="utf-8")
+    assert "ModuleNotFoundError" in feedback and "not available while grading" in feedback
     # SciPy is not on the sandbox's path: the import fails, so nothing was checked
     assert fn["scipy"]["status"] == "unattempted"
     scipy_errors = [e for s in results["submissions"] if s["student"] == "scipy" for e in s["cell_errors"]]
@@ -207,9 +215,9 @@ def test_real_function_problems_grade_as_the_notebook_check_does(tmp_path):
 
 def test_a_pair_is_flagged_when_either_function_uses_the_reference(tmp_path):
     subs = tmp_path / "subs"
-    setup = "import numpy as np\nimport lossedu\nfrom lossedu import losses\nex = lossedu.session(2, homework=True)"
+    setup = "import numpy as np\nimport lossedu\nex = lossedu.session(2, homework=True)"
     grad_cheat = ("def loss(y, z):\n    return np.logaddexp(0.0, z) - y * z\n"
-                  "def grad(y, z):\n    return losses.bce_with_logits_grad(y, z)\n"
+                  "def grad(y, z):\n    return lossedu.losses.bce_with_logits_grad(y, z)\n"
                   "ex['impl.bce_with_logits_grad'].check((loss, grad))")
     both_stubs = ("def loss(y, z):\n    ...\ndef grad(y, z):\n    pass\n"
                   "ex['impl.bce_with_logits_grad'].check((loss, grad))")

@@ -4,7 +4,7 @@ For each submission the grader
 
 1. reads the notebook with :mod:`json` (a broken file is ``invalid-notebook`` at once),
 2. draws the inputs for this student's function problems from the run's secret seed,
-3. forks a sandboxed child that runs the cells (:mod:`lossedu.grading.harness`),
+3. runs the cells in the OS sandbox, on a warm runner (:mod:`lossedu.grading.isolation`, ``shim/``),
 4. classifies how the child ended (``ok``, ``timeout``, ``memory``, ``crashed``),
 5. judges the last answer per problem in a forked judge (trusted grader code, data only),
    reusing earlier Results for identical answers to identical numbers,

@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-PACKAGE = HERE.parent
 SHIM = HERE / "shim"
 #: folders of site-packages hidden inside the sandbox (answers, or ready-made losses)
 MASKED = ("lossedu", "scipy", "scipy.libs", "torch", "tensorflow", "jax", "jaxlib", "sklearn", "scikit_learn.libs",
@@ -69,8 +68,6 @@ def runtime_folder(root: Path) -> Path:
     (lib / "lossedu" / "grading").mkdir(exist_ok=True)
     for name in ("__init__.py", "grading/__init__.py", "grading/forms.py"):
         shutil.copyfile(SHIM / "lossedu" / name, lib / "lossedu" / name)
-    for name in ("losses.py", "risk.py", "_validate.py"):  # public teaching code, for computing values
-        shutil.copyfile(PACKAGE / name, lib / "lossedu" / name)
     shutil.copyfile(SHIM / "lossedu_runner.py", lib / "lossedu_runner.py")
     shutil.copyfile(SHIM / "lossedu_cells.py", lib / "lossedu_cells.py")
     shutil.copyfile(HERE / "codec.py", lib / "lossedu_codec.py")

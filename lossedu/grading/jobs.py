@@ -2,9 +2,11 @@
 
 Only data crosses: the code cells as plain Python (IPython syntax turned into Python here, in
 the grader), the student's parameters of each graded question (``qN.params``; never a reference
-answer), and the inputs of each function problem. The inputs are sent **scrambled**: shuffled,
-with some of them repeated, so the submission cannot tell which call is which check; the grader
-puts the outputs back in order and refuses an implementation whose repeated calls disagree.
+answer), the options of each choice question in the order this student is shown them
+(``qN.options()``; never which one is right), and the inputs of each function problem. The
+inputs are sent **scrambled**: shuffled, with some of them repeated, so the submission cannot
+tell which call is which check; the grader puts the outputs back in order and refuses an
+implementation whose repeated calls disagree.
 """
 from __future__ import annotations
 
@@ -50,17 +52,24 @@ def notebook_ids(cells: list[str]) -> list[str]:
 
 
 def catalog(student: str, sessions: tuple[int, ...] | None) -> dict[str, list[dict[str, Any]]]:
-    """Per graded session, its questions in order with this student's parameters (data only)."""
+    """Per graded session, its questions in order with this student's parameters and, for a choice
+    question, its options ``[[key, text], ...]`` in this student's shown order (data only: never
+    which option is right)."""
     chosen = sessions if sessions is not None else tuple(problems.sessions())
     out: dict[str, list[dict[str, Any]]] = {}
     for k in chosen:
         questions = []
         for problem in problems.session_problems(k):
+            question: dict[str, Any] = {"pid": problem.id, "params": codec.encode({})}
             try:
-                params = codec.encode(problem.variant(student).params)
+                variant = problem.variant(student)
+                question["params"] = codec.encode(variant.params)
+                if problem.kind == "choice":  # the options in the order this student is shown them
+                    question["options"] = [[key, variant.option_text(option)]
+                                           for key, option in variant.shown_options()]
             except Exception:  # noqa: BLE001 - a question without numbers still records answers
-                params = codec.encode({})
-            questions.append({"pid": problem.id, "params": params})
+                pass
+            questions.append(question)
         out[str(k)] = questions
     return out
 

@@ -72,8 +72,10 @@ def reference_names(fn: Any, seen: set[int] | None = None) -> list[str]:
     values += [("default", v) for v in (fn.__defaults__ or ())]
     for name, obj in values:
         if isinstance(obj, types.ModuleType):
-            if obj.__name__.startswith(REFERENCE_MODULES) and (obj.__name__ != "lossedu" or "losses" in
-                                                                code_names(fn.__code__) or "risk" in code_names(fn.__code__)):
+            if obj.__name__ == "lossedu":  # the capture-only package: only its missing losses count
+                used = code_names(fn.__code__)
+                found += [f"{name}.{sub} (lossedu.{sub})" for sub in ("losses", "risk") if sub in used]
+            elif obj.__name__.startswith(REFERENCE_MODULES):
                 found.append(f"{name} ({obj.__name__})")
         elif isinstance(obj, types.FunctionType) and obj.__globals__ is scope:
             found += reference_names(obj, seen)
@@ -149,33 +151,11 @@ def pair_parts(answer: Any) -> tuple[Any, Any] | None:
     return answer[0], answer[1]
 
 
-class Counter:
-    """Counts calls of ``lossedu.losses`` / ``lossedu.risk`` functions while a learner's function runs."""
-
-    def __init__(self) -> None:
-        self.active, self.calls = False, 0
-
-    def install(self) -> None:
-        import functools
-        import importlib
-
-        for name in ("lossedu.losses", "lossedu.risk"):
-            module = importlib.import_module(name)
-            for attr, obj in list(vars(module).items()):
-                if isinstance(obj, types.FunctionType) and obj.__module__ == name:
-                    def counted(*args: Any, _fn: Any = obj, **kwargs: Any) -> Any:
-                        if self.active:
-                            self.calls += 1
-                        return _fn(*args, **kwargs)
-                    setattr(module, attr, functools.wraps(obj)(counted))
-
-
 class Recorder:
     """The capture hook: each checked answer becomes one message, sent at once."""
 
     def __init__(self, channel: Channel, inputs: dict[str, list], budget: float) -> None:
         self.channel, self.inputs, self.budget, self.cell = channel, inputs, budget, -1
-        self.counter = Counter()
 
     def __call__(self, pid: Any, answer: Any) -> None:
         pid = str(pid)[:200]
@@ -203,13 +183,11 @@ class Recorder:
                    "names": sorted(names)[:200], "reference_names": sorted({n for f in parts for n in reference_names(f)}),
                    "unattempted": all(is_unattempted(f) for f in (pair or (answer,))),
                    "missing": [n for n, f in zip(("loss", "grad"), pair) if f is None or f is Ellipsis] if pair else [],
-                   "outputs": [], "reference_calls": 0}
+                   "outputs": []}
         inputs = self.inputs.get(pid)
         wants_pair = bool(inputs) and any("__call__" in kw for kw in inputs)
         if inputs and (pair is not None) == wants_pair and not message["unattempted"] and not message["missing"]:
-            self.counter.calls = 0
             message["outputs"], message["warnings"] = self._call(pair or answer, inputs)
-            message["reference_calls"] = self.counter.calls
         self.channel.send(message)
 
     def _call(self, fn: Any, inputs: list[dict[str, Any]]) -> tuple[list, list]:
@@ -227,7 +205,6 @@ class Recorder:
                 outputs.append(timeout)
                 emitted.append([])
                 continue
-            self.counter.active = True
             with warnings.catch_warnings(record=True) as caught, \
                     np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
                 warnings.simplefilter("always")
@@ -246,7 +223,6 @@ class Recorder:
                     outputs.append(lossedu_codec.encode_error(exc))
                 finally:
                     signal.setitimer(signal.ITIMER_REAL, 0)
-                    self.counter.active = False
             emitted.append([f"{w.category.__name__}: {str(w.message)[:120]}" for w in caught[:5]])
         return outputs, emitted
 
@@ -267,7 +243,9 @@ def set_catalog(catalog: dict[str, list[dict[str, Any]]]) -> None:
 
     lossedu._catalog.clear()
     for k, questions in catalog.items():
-        lossedu._catalog[int(k)] = [{"pid": q["pid"], "params": lossedu_codec.decode(q["params"])} for q in questions]
+        lossedu._catalog[int(k)] = [{"pid": q["pid"], "params": lossedu_codec.decode(q["params"]),
+                                     "options": [(str(key), str(text)) for key, text in q["options"]]
+                                     if isinstance(q.get("options"), list) else None} for q in questions]
 
 
 def run_cells(cells: list[str], channel: Channel, inputs: dict[str, list], budget: float) -> bool:
@@ -277,7 +255,6 @@ def run_cells(cells: list[str], channel: Channel, inputs: dict[str, list], budge
     warnings.resetwarnings()
     warnings.simplefilter("ignore")
     recorder = Recorder(channel, inputs, budget)
-    recorder.counter.install()
     lossedu._set_capture(recorder)
     saved = (sys.modules.get("lossedu"), lossedu.session, lossedu.Question.__dict__["check"])
     namespace = fresh_namespace()

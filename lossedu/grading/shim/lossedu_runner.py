@@ -51,6 +51,10 @@ MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 BLOCKED_MODULES = ("scipy", "torch", "tensorflow", "jax", "jaxlib", "sklearn", "keras", "lossedu.problems",
                    "lossedu.checking")
+#: lossedu's own ready-made losses: not in the sandbox either (the error says what to do instead)
+READY_MADE = ("lossedu.losses", "lossedu.risk")
+NOT_HERE = ("lossedu.{name} is not available while grading homework: no ready-made losses; compute the "
+            "answer from the definitions with NumPy (or SymPy)")
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -58,6 +62,9 @@ class _Blocker:
     """Import hook: modules with ready-made losses or answers do not exist while grading."""
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if any(name == m or name.startswith(m + ".") for m in READY_MADE):
+            raise ModuleNotFoundError(f"No module named {name!r}: " + NOT_HERE.format(name=name.split(".")[1]),
+                                      name=name)
         if any(name == m or name.startswith(m + ".") for m in BLOCKED_MODULES):
             raise ModuleNotFoundError(f"No module named {name!r} (not available while grading)", name=name)
         return None
@@ -236,8 +243,6 @@ def main() -> int:
     os.environ.update(MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MPLCONFIGDIR="/nonexistent")
     import numpy  # noqa: F401
     import lossedu
-    import lossedu.losses  # noqa: F401
-    import lossedu.risk  # noqa: F401
     import lossedu_codec  # noqa: F401
     import lossedu_confine  # noqa: F401
 

@@ -3,16 +3,21 @@
 ``lossedu.session(k, homework=True)`` gives ``ex.q1 ... ex.qN``; ``qN.params`` holds this
 student's numbers (sent in by the grader) and ``qN.check(answer)`` records the answer for the
 grader. There is no problem bank, no reference answer and no checker here: the grader judges
-outside the sandbox. ``lossedu.losses`` and ``lossedu.risk`` are the public teaching modules
-(for computing values); calls of them inside an implementation answer are counted and earn
-no credit.
+outside the sandbox. ``qN.options()`` lists a choice question's options in the order this
+student is shown them (sent by the grader too); an answer by key is judged against that order.
+No ready-made losses either: ``lossedu.losses`` and ``lossedu.risk`` do not exist here, so
+answers are computed from the definitions (NumPy, SymPy).
 """
 from __future__ import annotations
 
 from typing import Any
 
 __version__ = "sandbox"
-__all__ = ["session", "losses", "risk"]
+__all__ = ["session"]
+
+#: what a notebook may not use while grading, and why (the message of its error)
+NOT_HERE = ("lossedu.{name} is not available while grading homework: no ready-made losses; compute the "
+            "answer from the definitions with NumPy (or SymPy)")
 
 _catalog: dict[int, list[dict[str, Any]]] = {}
 _capture: Any = None
@@ -26,8 +31,16 @@ def _set_capture(hook: Any) -> None:
 class Question:
     """One question of a homework notebook: ``params`` and a recording ``check``."""
 
-    def __init__(self, pid: str, params: Any, number: int, session: int) -> None:
+    def __init__(self, pid: str, params: Any, number: int, session: int,
+                 options: list[tuple[str, str]] | None = None) -> None:
         self.id, self.params, self.number, self.session = pid, params, number, session
+        self._options = options
+
+    def options(self) -> dict[str, str]:
+        """A choice question's options as ``{key: text}``, in the order shown to this student."""
+        if self._options is None:
+            raise TypeError(f"q{self.number} ({self.id}) is not a choice question; it has no options")
+        return dict(self._options)
 
     def check(self, answer: Any = None, *args: Any, **kwargs: Any) -> None:
         """Record ``answer`` for the grader (nothing is judged here)."""
@@ -49,7 +62,7 @@ class ExerciseSet:
 
     def __init__(self, k: int) -> None:
         self.session = k
-        self._questions = [Question(q["pid"], q.get("params", {}), i + 1, k)
+        self._questions = [Question(q["pid"], q.get("params", {}), i + 1, k, q.get("options"))
                            for i, q in enumerate(_catalog.get(k, []))]
 
     def __getattr__(self, name: str) -> Question:
@@ -79,7 +92,5 @@ def session(k: int, student: str | None = None, homework: bool = True, **kwargs:
 
 def __getattr__(name: str) -> Any:
     if name in ("losses", "risk"):
-        import importlib
-
-        return importlib.import_module(f"lossedu.{name}")
-    raise AttributeError(f"lossedu has no attribute {name!r} while grading (only session, losses and risk)")
+        raise AttributeError(NOT_HERE.format(name=name))
+    raise AttributeError(f"lossedu has no attribute {name!r} while grading (only session)")
