@@ -52,10 +52,16 @@ def _encoded(params: dict, y01: np.ndarray) -> np.ndarray:
     return 2.0 * y01 - 1.0 if params.get("labels") == "pm1" else y01
 
 
+def _both_labels(rng: np.random.Generator) -> np.ndarray:
+    """Six 0/1 labels in random order, three of each: an ordinary batch always has both labels, so
+    an implementation right for one label only is told so whatever the secret inputs are."""
+    return rng.permutation(np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0]))
+
+
 def _bce_inputs(params: dict, rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
     """Ordinary logits, a tie z = 0, and extreme logits ±800 on both labels (in the variant's encoding)."""
     calls = [
-        {"y": rng.integers(0, 2, size=6).astype(float), "z": rng.normal(0.0, 3.0, size=6)},
+        {"y": _both_labels(rng), "z": rng.normal(0.0, 3.0, size=6)},
         {"y": np.array([1.0, 0.0]), "z": np.array([0.0, 0.0])},
         {"y": np.array([1.0]), "z": np.array([-1.0])},
         {"y": np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0]),
@@ -132,7 +138,7 @@ def _grad_pair_inputs(params: dict, rng: np.random.Generator) -> list[dict]:
     y_big = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0])
     z_big = np.array([800.0, -800.0, -800.0, 800.0, 40.0, -40.0])
     return [
-        {CALL_KEY: "grad", "y": rng.integers(0, 2, size=6).astype(float), "z": rng.normal(0.0, 3.0, size=6)},
+        {CALL_KEY: "grad", "y": _both_labels(rng), "z": rng.normal(0.0, 3.0, size=6)},
         {CALL_KEY: "grad", "y": np.array([1.0, 0.0]), "z": np.array([0.0, 0.0])},
         {CALL_KEY: "grad", "y": y_fd, "z": z_fd},
         {CALL_KEY: "loss", "y": y_fd, "z": z_fd},
