@@ -22,7 +22,8 @@ TARGET_MS = 50.0
 
 def lesson_figures():
     """(name, factory) of every figure the lessons show."""
-    from lossedu.viz import classification, design, margins, optim, regression
+    from lossedu.problems import s6
+    from lossedu.viz import capstone, classification, design, margins, optim, regression
 
     return [
         ("regression.outlier_fit", regression.outlier_fit),
@@ -33,6 +34,7 @@ def lesson_figures():
         ("design.class_weight_threshold", design.class_weight_threshold),
         ("design.label_smoothing_target", design.label_smoothing_target),
         ("optim.descent_paths", optim.descent_paths),
+        ("capstone.threshold_explorer", lambda: capstone.threshold_explorer(s6.CANONICAL)),
     ]
 
 

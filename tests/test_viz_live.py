@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lossedu.viz import classification, design, margins, optim, regression
+from lossedu.problems import s6
+from lossedu.viz import capstone, classification, design, margins, optim, regression
 from lossedu.viz._common import LiveFigure, format_value, new_figure, slider
 
 #: Every figure a lesson shows.
@@ -29,6 +30,7 @@ LESSON_FIGURES = {
     "class_weight_threshold": design.class_weight_threshold,
     "label_smoothing_target": design.label_smoothing_target,
     "descent_paths": optim.descent_paths,
+    "threshold_explorer": lambda: capstone.threshold_explorer(s6.CANONICAL, n_eval=5000),
 }
 
 

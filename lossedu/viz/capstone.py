@@ -80,10 +80,11 @@ def threshold_explorer(params: dict, loss: str = "plain BCE", threshold: float =
 
     X, y = np.asarray(params["X"], float), np.asarray(params["y"], float)
     show = np.random.default_rng(seed + 1).choice(len(y), size=min(400, len(y)), replace=False)
-    lo, hi = np.percentile(X, [1, 99], axis=0)
-    xs = np.linspace(lo[0] - 1, hi[0] + 1, 2)
+    # the window holds every point shown (with a margin), so no marker is cut off at the edge
+    lo, hi = X[show].min(axis=0) - 0.5, X[show].max(axis=0) + 0.5
+    box = (lo[0], hi[0], lo[1], hi[1])
 
-    fig, (left, right) = new_figure(1, 2, figsize=(9.6, 4.0))
+    fig, (left, right) = new_figure(1, 2, figsize=(9.6, 4.6))
     style_axes(left, "feature x₁", "feature x₂", "Training data and decision boundaries")
     style_axes(right, "threshold t on the model's probability", "expected cost per example",
                "Expected cost against the threshold")
@@ -93,16 +94,21 @@ def threshold_explorer(params: dict, loss: str = "plain BCE", threshold: float =
     a = np.asarray(params["mu1"]) - np.asarray(params["mu0"])
     a0 = scenario.log_odds(params, np.zeros((1, 2)))[0]
     logit_star = _cut_logit("noise-aware", scenario.cost_threshold(params), rho)
-    left.plot(xs, _line(a, a0, logit_star, xs), color=PALETTE["black"], lw=1.5, ls="--", label="Bayes boundary")
-    (boundary,) = left.plot(xs, xs * 0, color=PALETTE["green"], lw=2.5, label="your model at t")
-    left.set_xlim(lo[0] - 1, hi[0] + 1)
-    left.set_ylim(lo[1] - 1, hi[1] + 1)
-    left.legend(loc="lower right", fontsize=7)
-    (curve,) = right.plot(_GRID, curves[loss], color=COLORS[0], lw=2, label="this loss, cut at t")
+    left.plot(*_segment(a, a0, logit_star, box), color=PALETTE["black"], lw=1.5, ls="--", label="Bayes boundary")
+    (boundary,) = left.plot([], [], color=PALETTE["green"], lw=2.5,
+                            label="your model at t")
+    left.set_xlim(lo[0], hi[0])
+    left.set_ylim(lo[1], hi[1])
+    # legends below the axes: inside they would cover points, the boundary or the cost curve
+    below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "ncol": 2, "fontsize": 8, "frameon": False}
+    left.legend(**below)
+    # the static Bayes cost first, so it lies under the moving curve in every frame
     right.axhline(bayes, color=PALETTE["black"], lw=1.2, ls="--", label="Bayes cost")
+    (curve,) = right.plot(_GRID, curves[loss], color=COLORS[0], lw=2, label="this loss, cut at t")
     (marker,) = right.plot([threshold], [0.0], "o", color=PALETTE["vermillion"], ms=8, label="current t")
+    right.set_xlim(0.0, 1.0)
     right.set_ylim(0.0, 1.05 * max(float(c.max()) for c in curves.values()))
-    right.legend(loc="upper right", fontsize=7)
+    right.legend(**{**below, "ncol": 3})
 
     def draw(loss: str, threshold: float) -> dict[str, float]:
         theta, _ = models[loss]
@@ -110,7 +116,7 @@ def threshold_explorer(params: dict, loss: str = "plain BCE", threshold: float =
         curve.set_ydata(curves[loss])
         marker.set_data([_GRID[k]], [curves[loss][k]])
         cut = _cut_logit(loss, float(threshold), rho)
-        boundary.set_ydata(_line(theta[:2], theta[2], cut, xs) if np.isfinite(cut) else [np.nan, np.nan])
+        boundary.set_data(*_segment(theta[:2], theta[2], cut, box))
         best = int(np.argmin(curves[loss]))
         return {"threshold": float(_GRID[k]), "expected_cost": float(curves[loss][k]), "bayes_cost": bayes,
                 "regret_percent": 100 * (float(curves[loss][k]) / bayes - 1),
@@ -121,9 +127,32 @@ def threshold_explorer(params: dict, loss: str = "plain BCE", threshold: float =
     return LiveFigure(fig, controls, draw, digits=3)
 
 
-def _line(w: np.ndarray, b: float, cut: float, xs: np.ndarray) -> np.ndarray:
-    """x₂ on the line w₁ x₁ + w₂ x₂ + b = cut (the boundary where the logit equals ``cut``)."""
-    return (cut - b - w[0] * xs) / w[1] if abs(w[1]) > 1e-12 else np.full_like(xs, np.nan)
+def _segment(w: np.ndarray, b: float, cut: float, box: tuple[float, float, float, float]) -> tuple[list, list]:
+    """The part of the line w₁ x₁ + w₂ x₂ + b = cut inside ``box = (x₁ min, x₁ max, x₂ min, x₂ max)``.
+
+    Returns the two end points as ``([x₁, x₁'], [x₂, x₂'])``; no points (nothing drawn) when the
+    line misses the box or ``cut`` is infinite (a threshold the model's probability never reaches).
+    """
+    nothing: tuple[list, list] = ([], [])
+    if not np.isfinite(cut) or max(abs(w[0]), abs(w[1])) < 1e-12:
+        return nothing
+    x_lo, x_hi, y_lo, y_hi = box
+    ends = []  # where the line crosses the four edges (within the edge)
+    if abs(w[1]) > 1e-12:
+        for x in (x_lo, x_hi):
+            y = (cut - b - w[0] * x) / w[1]
+            if y_lo <= y <= y_hi:
+                ends.append((x, y))
+    if abs(w[0]) > 1e-12:
+        for y in (y_lo, y_hi):
+            x = (cut - b - w[1] * y) / w[0]
+            if x_lo <= x <= x_hi:
+                ends.append((x, y))
+    if len(ends) < 2:
+        return nothing
+    ends.sort()
+    (xa, ya), (xb, yb) = ends[0], ends[-1]
+    return [float(xa), float(xb)], [float(ya), float(yb)]
 
 
 def describe(live: LiveFigure, loss: str) -> str:
