@@ -28,7 +28,8 @@ SLIDER_LESSON = "lessons/01_from_error_to_objective.ipynb"
 EXERCISES = "exercises/01_from_error_to_objective_exercises.ipynb"
 SESSION = 1
 #: Hand-derived answers (d/dŷ of ½(ŷ − y)²), independent of the problem bank.
-GRADIENT_ANSWERS = {"grad.mse": ("yhat - y", "y - yhat")}
+#: (right, sign-flipped) answers, written for the example weight a of this learner's variant.
+GRADIENT_ANSWERS = {"grad.mse": ("{a}*(yhat - y)", "{a}*(y - yhat)")}
 KEY_PRESSES = 4
 
 
@@ -107,6 +108,9 @@ def gradient_question() -> tuple[int, str]:
 
 
 PLACEHOLDER = re.compile(r"\.\.\.\s*# YOUR ANSWER HERE")
+#: the placeholder of the line that holds the answer (``answer_qN = ...``); helpers such as
+#: ``L = ...`` above it may stay as they are.
+ANSWER_LINE = re.compile(r"(answer_q\d+\s*=\s*)\.\.\.\s*# YOUR ANSWER HERE")
 NUMBER = r"(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
 
 
@@ -124,7 +128,11 @@ def answer_cell(page, number: int):
 
 def answer_and_run(page, cell, template: str, answer: str, status: str):
     """Type the cell with ``answer`` in place of the placeholder, Shift+Enter, wait for ``status``."""
-    lab.type_into_cell(page, cell, PLACEHOLDER.sub(lambda _: repr(answer), template, count=1))
+    if ANSWER_LINE.search(template):
+        filled = ANSWER_LINE.sub(lambda m: m.group(1) + repr(answer), template, count=1)
+    else:
+        filled = PLACEHOLDER.sub(lambda _: repr(answer), template, count=1)
+    lab.type_into_cell(page, cell, filled)
     lab.run_cell_with_shift_enter(page, cell)
     result = cell.locator(f".jp-OutputArea .lossedu-result.lossedu-{status}")
     result.wait_for(state="visible", timeout=lab.RUN_MS)
@@ -132,8 +140,11 @@ def answer_and_run(page, cell, template: str, answer: str, status: str):
 
 
 def test_exercise_feedback_then_progress(page, lab_server, lab_home, artifacts):
+    from lossedu import problems
+
     number, pid = gradient_question()
-    right, flipped = GRADIENT_ANSWERS[pid]
+    a = problems.get(pid).variant(LEARNER, 0).params["a"]
+    right, flipped = (answer.format(a=a) for answer in GRADIENT_ANSWERS[pid])
     lab.shutdown_kernels_and_open(page, lab_server, EXERCISES)
     lab.run_all_cells(page)
     cell, template = answer_cell(page, number)
@@ -155,8 +166,8 @@ def test_exercise_feedback_then_progress(page, lab_server, lab_home, artifacts):
     point = {name: float(value) for name, value in re.findall(rf"(\w+) = {NUMBER}", found.group(1))}
     assert set(point) == {"y", "yhat"}, f"the counterexample point should give y and yhat: {example!r}"
     y, yhat, expected, got = point["y"], point["yhat"], float(found.group(2)), float(found.group(3))
-    assert expected == pytest.approx(yhat - y, rel=1e-4, abs=1e-5)  # d/dŷ ½(ŷ − y)² = ŷ − y
-    assert got == pytest.approx(y - yhat, rel=1e-4, abs=1e-5)
+    assert expected == pytest.approx(a * (yhat - y), rel=1e-4, abs=1e-5)  # d/dŷ a·½(ŷ − y)² = a(ŷ − y)
+    assert got == pytest.approx(a * (y - yhat), rel=1e-4, abs=1e-5)
     assert right not in example and flipped not in example
 
     # The right answer.
