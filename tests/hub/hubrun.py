@@ -104,7 +104,8 @@ class Hub:
                                          stdin=subprocess.DEVNULL, start_new_session=True)
         finally:
             log.close()
-        procs.wait_http(self.url + "/hub/api/", self.proc, "JupyterHub", self.log)
+        # through the proxy, and only once the hub's own route is in place (the proxy answers 404 before)
+        procs.wait_http(self.url + "/hub/api/", self.proc, "JupyterHub", self.log, require_ok=True)
         return self
 
     def api(self, path: str, data: Any = None, method: str | None = None, token: str | None = None) -> tuple[int, Any]:

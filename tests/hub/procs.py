@@ -49,8 +49,10 @@ def stop_pid(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, wait: flo
             continue
 
 
-def wait_http(url: str, proc: subprocess.Popen | None, what: str, log: Path, timeout: float = START_TIMEOUT_S) -> None:
-    """Wait until ``url`` answers (any HTTP status), or fail with the tail of ``log``."""
+def wait_http(url: str, proc: subprocess.Popen | None, what: str, log: Path, timeout: float = START_TIMEOUT_S,
+              require_ok: bool = False) -> None:
+    """Wait until ``url`` answers (any HTTP status; only 2xx with ``require_ok``), or fail with the
+    tail of ``log``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -59,7 +61,9 @@ def wait_http(url: str, proc: subprocess.Popen | None, what: str, log: Path, tim
             with urllib.request.urlopen(url, timeout=2):
                 return
         except urllib.error.HTTPError:
-            return
+            if not require_ok:
+                return
+            time.sleep(0.2)  # e.g. the proxy is up but has no route to the hub yet
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{what} did not answer at {url} within {timeout:g} s:\n{tail(log)}")
