@@ -39,3 +39,22 @@ def evaluate(expr: sp.Expr, names: Iterable[str], points: Mapping[str, np.ndarra
             NameError, SyntaxError):
         out = np.full(n, np.nan)
     return out
+
+
+def exact_value(expr: sp.Expr, subs: Mapping[sp.Symbol, sp.Basic], digits: int,
+                infinite_ok: bool = False) -> float:
+    """``expr`` with ``subs`` evaluated to ``digits`` significant digits, as a real float.
+
+    NaN where it is undefined, complex, or (unless ``infinite_ok``, which gives ±inf) infinite.
+    """
+    try:
+        value = sp.N(expr.xreplace(subs), digits)
+        undefined = (sp.nan, sp.zoo) if infinite_ok else (sp.nan, sp.zoo, sp.oo, -sp.oo)
+        if value.has(*undefined) or not value.is_number:
+            return np.nan
+        real, imag = value.as_real_imag()
+        if abs(imag) > 1e-20 * max(1, abs(real)):
+            return np.nan
+        return float(real)
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError):
+        return np.nan

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from lossedu.checking.compiled import evaluate
+from lossedu.checking.compiled import evaluate, exact_value
 from lossedu.checking.sampling import draw_point, problem_rng
 from lossedu.checking.symbols import SYMBOLS
 from lossedu.spec import Variant
@@ -84,16 +84,7 @@ def precise(expr: sp.Expr, point: dict[str, Any], digits: int = DIGITS) -> float
     Values of ``point`` may be floats (taken exactly, as binary fractions) or SymPy numbers."""
     subs = {SYMBOLS[k]: (v if isinstance(v, sp.Basic) else sp.Rational(float(v)))
             for k, v in point.items()}
-    try:
-        value = sp.N(expr.xreplace(subs), digits)
-        if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not value.is_number:
-            return np.nan
-        real, imag = value.as_real_imag()
-        if abs(imag) > 1e-20 * max(1, abs(real)):
-            return np.nan
-        return float(real)
-    except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError):
-        return np.nan
+    return exact_value(expr, subs, digits)
 
 
 def settle_rounding(expr: sp.Expr, points: dict[str, np.ndarray], got: np.ndarray,

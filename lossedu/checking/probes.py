@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from lossedu.checking.compiled import evaluate
+from lossedu.checking.compiled import evaluate, exact_value
 from lossedu.checking.sampling import Sample, draw_point, problem_rng
 from lossedu.spec import Problem, Variant
 from lossedu.checking.symbolic import SYMBOLS
@@ -143,16 +143,7 @@ def _constant_rows(problem: Problem, expr: sp.Expr) -> list[dict[str, float]]:
 def _precise(expr: sp.Expr, point: dict[str, float]) -> complex | float:
     """``expr`` at ``point`` with :data:`DIGITS` digits (NaN when undefined there)."""
     subs = {SYMBOLS[k]: sp.Float(v, DIGITS) for k, v in point.items()}
-    try:
-        value = sp.N(expr.xreplace(subs), DIGITS)
-        if value.has(sp.nan, sp.zoo) or not value.is_number:
-            return np.nan
-        real, imag = value.as_real_imag()
-        if abs(imag) > 1e-20 * max(1, abs(real)):
-            return np.nan
-        return float(real)
-    except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError):
-        return np.nan
+    return exact_value(expr, subs, DIGITS, infinite_ok=True)
 
 
 def _nudged(problem: Problem, point: dict[str, float], sign: float) -> dict[str, float]:
